@@ -1,0 +1,38 @@
+// Module types by the config's `net.type`: each declares its `net` keys (the reference constructor's argument names),
+// fills the data-dependent ones from the dataset and builds the module.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "config/config.h"
+#include "data/dataset.h"
+
+namespace longconv::models {
+
+// A built module: its parameters/buffers carry the reference state_dict names; `forward` runs it on x with optional
+// lengths (an undefined tensor when absent).
+struct Net {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& lengths)> forward;
+};
+
+struct NetType {
+  std::string name;
+  std::string help;
+  // The type's keys, relative to the `net` section ("d_model", not "net.d_model").
+  std::function<void(Schema&)> schema;
+  // Fills data-dependent keys (d_input, d_output, n_tokens, max_length, ...) from the dataset; may be empty.
+  std::function<void(Config&, const data::DatasetInfo&)> fill_from_data;
+  std::function<Net(const Config&)> build;
+};
+
+// ConfigError naming the unknown type and listing the known ones.
+const NetType& net_type(const std::string& name);
+std::vector<std::string> net_type_names();
+
+}  // namespace longconv::models
