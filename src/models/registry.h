@@ -29,6 +29,9 @@ struct NetType {
   // Fills data-dependent keys (d_input, d_output, n_tokens, max_length, ...) from the dataset; may be empty.
   std::function<void(Config&, const data::DatasetInfo&)> fill_from_data;
   std::function<Net(const Config&)> build;
+  // Facts for `longconv info` beyond the parameter count: depth per layer, receptive field, activation memory per
+  // example. Lines of "name: value"; may be empty.
+  std::function<std::vector<std::string>(const Config&)> describe;
 };
 
 // ConfigError naming the unknown type and listing the known ones.
