@@ -55,33 +55,46 @@ void check_inputs(const torch::Tensor& x, const torch::Tensor& h0, const torch::
               ", ", plan.columns(), "], got ", w.sizes());
 }
 
-// Causal dilated filtering of one row: out[t] += sum_j h[j] * in[t - (k - 1 - j) * d].
+// One tree level of one row, both filters in one pass over each tap:
+// lo_out[t] = sum_j h0[j] * in[t - (k - 1 - j) * d], hi_out[t] likewise with h1.
 template <typename T>
-void filter_add(const T* in, const T* h, int64_t k, int64_t d, int64_t n, T* out) {
+void tree_level(const T* __restrict in, const T* h0, const T* h1, int64_t k, int64_t d, int64_t n,
+                T* __restrict lo_out, T* __restrict hi_out) {
+  std::fill(lo_out, lo_out + n, T(0));
+  std::fill(hi_out, hi_out + n, T(0));
   for (int64_t j = 0; j < k; ++j) {
     const int64_t s = (k - 1 - j) * d;
-    const T hj = h[j];
-    for (int64_t t = s; t < n; ++t) out[t] += hj * in[t - s];
-  }
-}
-
-// Adjoint of filter_add: g_in[u] += sum_j h[j] * g_out[u + (k - 1 - j) * d]; also dh[j] += <g_out, in shifted>.
-template <typename T>
-void filter_backward(const T* in, const T* h, int64_t k, int64_t d, int64_t n, const T* g_out, T* g_in, T* dh) {
-  for (int64_t j = 0; j < k; ++j) {
-    const int64_t s = (k - 1 - j) * d;
-    const T hj = h[j];
-    T acc = 0;
+    const T a = h0[j], b = h1[j];
     for (int64_t t = s; t < n; ++t) {
-      g_in[t - s] += hj * g_out[t];
-      acc += g_out[t] * in[t - s];
+      const T v = in[t - s];
+      lo_out[t] += a * v;
+      hi_out[t] += b * v;
     }
-    dh[j] += acc;
+  }
+}
+
+// Adjoint of tree_level: g_in[u] = sum_j h0[j] g_lo[u + s_j] + h1[j] g_hi[u + s_j]; dh[j] += <g_out, in shifted>.
+template <typename T>
+void tree_level_backward(const T* __restrict in, const T* h0, const T* h1, int64_t k, int64_t d, int64_t n,
+                         const T* __restrict g_lo, const T* __restrict g_hi, T* __restrict g_in, T* dh0, T* dh1) {
+  std::fill(g_in, g_in + n, T(0));
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t s = (k - 1 - j) * d;
+    const T a = h0[j], b = h1[j];
+    T acc0 = 0, acc1 = 0;
+    for (int64_t t = s; t < n; ++t) {
+      const T v = in[t - s];
+      g_in[t - s] += a * g_lo[t] + b * g_hi[t];
+      acc0 += g_lo[t] * v;
+      acc1 += g_hi[t] * v;
+    }
+    dh0[j] += acc0;
+    dh1[j] += acc1;
   }
 }
 
 template <typename T>
-void mix_add(const T* coeff, const T* w, const LevelMix& mix, int64_t n, T* y) {
+void mix_add(const T* __restrict coeff, const T* w, const LevelMix& mix, int64_t n, T* __restrict y) {
   for (int64_t j = 0; j < mix.width; ++j) {
     const int64_t s = j * mix.dilation;
     const T wj = w[mix.col + j];
@@ -90,7 +103,8 @@ void mix_add(const T* coeff, const T* w, const LevelMix& mix, int64_t n, T* y) {
 }
 
 template <typename T>
-void mix_backward(const T* coeff, const T* w, const LevelMix& mix, int64_t n, const T* gy, T* g_coeff, T* dw) {
+void mix_backward(const T* __restrict coeff, const T* w, const LevelMix& mix, int64_t n, const T* __restrict gy,
+                  T* __restrict g_coeff, T* dw) {
   for (int64_t j = 0; j < mix.width; ++j) {
     const int64_t s = j * mix.dilation;
     const T wj = w[mix.col + j];
@@ -119,13 +133,7 @@ void build_tree(const T* x, const T* h0, const T* h1, const MixPlan& plan, Tree<
   const int64_t n = tree.n;
   std::copy(x, x + n, tree.lo_level(0));
   for (int64_t l = 0; l < plan.depth; ++l) {
-    T* next = tree.lo_level(l + 1);
-    T* hi = tree.hi_level(l);
-    std::fill(next, next + n, T(0));
-    std::fill(hi, hi + n, T(0));
-    const T* lo = tree.lo_level(l);
-    filter_add(lo, h0, plan.kernel_size, int64_t{1} << l, n, next);
-    filter_add(lo, h1, plan.kernel_size, int64_t{1} << l, n, hi);
+    tree_level(tree.lo_level(l), h0, h1, plan.kernel_size, int64_t{1} << l, n, tree.lo_level(l + 1), tree.hi_level(l));
   }
 }
 
@@ -192,10 +200,8 @@ void backward_rows(const torch::Tensor& x, const torch::Tensor& h0, const torch:
       for (int64_t l = plan.depth - 1; l >= 0; --l) {
         std::fill(g_hi.begin(), g_hi.end(), T(0));
         mix_backward(tree.hi_level(l), wc, plan.hi[l], n, gyr, g_hi.data(), dwr);
-        std::fill(g_lo_in.begin(), g_lo_in.end(), T(0));
-        const T* lo = tree.lo_level(l);
-        filter_backward(lo, h0p + c * k, k, int64_t{1} << l, n, g_lo.data(), g_lo_in.data(), dh0r);
-        filter_backward(lo, h1p + c * k, k, int64_t{1} << l, n, g_hi.data(), g_lo_in.data(), dh1r);
+        tree_level_backward(tree.lo_level(l), h0p + c * k, h1p + c * k, k, int64_t{1} << l, n, g_lo.data(),
+                            g_hi.data(), g_lo_in.data(), dh0r, dh1r);
         std::swap(g_lo, g_lo_in);
       }
       for (int64_t t = 0; t < n; ++t) gxr[t] = wc[plan.residual_col] * gyr[t] + g_lo[t];

@@ -1,0 +1,62 @@
+// MultiresNet classifier (classification.py): encoder -> n_layers x [MultiresLayer -> GLU mixing -> residual -> norm]
+// -> mean (or length-masked mean) pooling -> linear output. Names equal the reference state_dict keys
+// (encoder.weight, seq_layers.0.h0, mixing_layers.0.0.weight, norms.0.running_mean, output_mapping.bias, ...).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "nn/multires_layer.h"
+
+namespace longconv::models {
+
+struct MultiresNetOptions {
+  explicit MultiresNetOptions(int64_t d_input) : d_input_(d_input) {}
+  TORCH_ARG(int64_t, d_input);
+  TORCH_ARG(int64_t, d_output) = 10;
+  TORCH_ARG(int64_t, d_model) = 256;
+  TORCH_ARG(int64_t, n_layers) = 4;
+  TORCH_ARG(double, dropout) = 0.2;
+  TORCH_ARG(bool, batchnorm) = false;
+  TORCH_ARG(std::string, encoder) = "linear";  // "linear" (1x1 conv over [B, d_input, L]) | "embedding" (tokens [B, L])
+  TORCH_ARG(std::optional<int64_t>, n_tokens) = std::nullopt;
+  TORCH_ARG(std::string, layer_type) = "multires";
+  TORCH_ARG(std::optional<int64_t>, max_length) = std::nullopt;
+  TORCH_ARG(std::optional<std::string>, hinit) = std::nullopt;
+  TORCH_ARG(std::optional<int64_t>, depth) = std::nullopt;
+  TORCH_ARG(std::string, tree_select) = "fading";
+  TORCH_ARG(std::optional<int64_t>, d_mem) = std::nullopt;
+  TORCH_ARG(int64_t, kernel_size) = 2;
+  TORCH_ARG(bool, indep_res_init) = false;
+};
+
+// Options of each MultiresLayer, as MultiresNet and MultiresAR build them.
+nn::MultiresLayerOptions multires_layer_options(int64_t d_model, int64_t kernel_size, std::optional<int64_t> depth,
+                                                const std::optional<std::string>& hinit, const std::string& tree_select,
+                                                std::optional<int64_t> max_length, double dropout,
+                                                std::optional<int64_t> d_mem, bool indep_res_init);
+
+// Mean over L of x [B, H, L], counting only steps t < lengths[b] when lengths is defined.
+torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& lengths);
+
+class MultiresNetImpl : public torch::nn::Cloneable<MultiresNetImpl> {
+ public:
+  explicit MultiresNetImpl(MultiresNetOptions options);
+  void reset() override;
+  // x: [B, d_input, L] floats (linear encoder) or [B, L] int64 tokens (embedding); lengths: [B] or undefined.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& lengths = {});
+
+  MultiresNetOptions options;
+  torch::nn::Conv1d linear_encoder{nullptr};    // registered as "encoder" when encoder == "linear"
+  torch::nn::Embedding token_encoder{nullptr};  // registered as "encoder" when encoder == "embedding"
+  torch::nn::ModuleList seq_layers{nullptr}, mixing_layers{nullptr}, norms{nullptr};
+  torch::nn::Linear output_mapping{nullptr};
+};
+TORCH_MODULE(MultiresNet);
+
+// Norm over channels of [B, C, L]: BatchNorm1d directly, LayerNorm over C via a transpose (utils.apply_norm).
+torch::Tensor apply_channel_norm(torch::nn::Module& norm, const torch::Tensor& x, bool batchnorm);
+
+}  // namespace longconv::models
