@@ -10,7 +10,8 @@
 namespace longconv::io {
 
 // Calls `write` with a binary stream for a temporary file in the same directory, then renames it to `path`.
-// Throws std::runtime_error naming `path` if anything fails; the temporary file is removed.
+// Throws std::runtime_error naming `path` if an I/O step fails; an exception from `write` propagates unchanged.
+// Either way the temporary file is removed and `path` keeps its previous content.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
