@@ -28,6 +28,10 @@ using SchemaResolver = std::function<Schema(const YAML::Node& raw)>;
 class Config {
  public:
   Config() = default;
+  // Copies share the yaml-cpp tree and set() copies it before writing. Assignment must rebind: yaml-cpp's
+  // Node::operator= would write the new tree through every Config sharing the old one.
+  Config(const Config&) = default;
+  Config& operator=(const Config& other);
 
   // Reads `path`, applies `overrides` ("a.b=value"; value parsed as a YAML scalar or flow sequence), builds the schema
   // with `resolve(raw tree)`, rejects unknown keys / wrong types / values outside `choices`, fills defaults.
