@@ -1,0 +1,33 @@
+// MNIST-family datasets (MNIST, Fashion-MNIST): grey 28x28 images in 10 classes, stored as the same four IDX files
+// (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each
+// optionally .gz) in one directory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "data/dataset.h"
+
+namespace longconv::data {
+
+// Pixel statistics of the training sets, after scaling to [0, 1].
+inline constexpr double kMnistMean = 0.1307, kMnistStd = 0.3081;
+inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
+
+struct MnistOptions {
+  std::string data_dir;
+  // sequence: x [1, 784] row-major; permuted: the same with positions shuffled by a fixed permutation drawn from
+  // permutation_seed (shared by all splits); image: x [1, 28, 28].
+  std::string layout = "sequence";
+  uint64_t permutation_seed = 0;
+  bool normalize = true;  // x = (pixel / 255 - mean) / stddev, else pixel / 255
+  double mean = kMnistMean;
+  double stddev = kMnistStd;
+  double val_split = 0.1;  // fraction of the training file held out for validation; 0 leaves Splits::val null
+  uint64_t split_seed = 42;
+};
+
+// Loads the four files once (kept as uint8; examples are converted to float on access). test is the t10k files.
+Splits make_mnist_splits(const MnistOptions& options);
+
+}  // namespace longconv::data
