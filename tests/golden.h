@@ -1,0 +1,40 @@
+// Golden cases produced by the official PyTorch code (../shared/golden/<family>/*.safetensors, CASES.md).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "io/safetensors.h"
+#include "io/state_dict.h"
+
+namespace longconv::test {
+
+struct GoldenCase {
+  std::string name;
+  io::Safetensors file;
+  nlohmann::json config;  // __metadata__["config"]
+
+  bool has(const std::string& key) const { return file.tensors.count(key) > 0; }
+  const torch::Tensor& at(const std::string& key) const;
+  // Tensors under `prefix` with the prefix removed ("param." -> state_dict names).
+  io::StateDict with_prefix(const std::string& prefix) const;
+};
+
+std::string golden_dir(const std::string& family);  // LONGCONV_GOLDEN_DIR/<family>
+GoldenCase load_golden(const std::string& family, const std::string& name);
+std::vector<std::string> golden_case_names(const std::string& family, const std::string& prefix);
+
+// Tolerances of one case from CASES.md's table: columns "tol f32 out / grad" and "tol f64 out / grad".
+struct Tolerances {
+  double f32_out, f32_grad, f64_out, f64_grad;
+};
+Tolerances multires_tolerances(const std::string& case_name);
+
+// max|actual - expected| <= tol * max(1, max|expected|); the message names the tensor and both errors.
+::testing::AssertionResult close_to(const std::string& what, const torch::Tensor& actual, const torch::Tensor& expected,
+                                    double tol);
+
+}  // namespace longconv::test
