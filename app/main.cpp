@@ -1,3 +1,46 @@
+// longconv: train, evaluate, inspect and run long-range convolutional models from run configs.
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "train/run_config.h"
 #include "util/threads.h"
 
-int main() { return longconv::init_threads() > 0 ? 0 : 1; }
+namespace longconv::cli {
+
+Config load_command_config(const std::string& path, const std::vector<std::string>& overrides) {
+  Config config = train::load_run_config(path, overrides);
+  init_threads(static_cast<int>(config.get_int("threads")));
+  return config;
+}
+
+void add_config_arguments(CLI::App& command, std::string& path, std::vector<std::string>& overrides) {
+  command.add_option("config", path, "run config (YAML)")->required();
+  command.add_option("overrides", overrides, "key=value overrides of the config, e.g. train.epochs=3");
+}
+
+}  // namespace longconv::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"longconv: long-range convolutional models (MultiresNet) on LibTorch"};
+  app.require_subcommand(1);
+  longconv::cli::add_train_command(app);
+  longconv::cli::add_eval_command(app);
+  longconv::cli::add_info_command(app);
+  longconv::cli::add_forward_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors exit 2 (as getopt tools do); --help exits 0.
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const c10::Error& e) {
+    fmt::print(stderr, "error: {}\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

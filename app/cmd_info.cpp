@@ -1,0 +1,86 @@
+// longconv info CONFIG [key=value ...]: size of the model and a training memory estimate.
+#include <memory>
+#include <optional>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "train/experiment.h"
+#include "train/run_config.h"
+
+namespace longconv::cli {
+namespace {
+
+struct InfoArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+};
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  for (; bytes >= 1024 && u < 4; ++u) bytes /= 1024;
+  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.2f} {}", bytes, units[u]);
+}
+
+// The byte count of a describe line "activation memory per example ...: ~1.5 MiB" (units B/bytes/KiB/MiB/GiB).
+std::optional<double> activation_bytes(const std::vector<std::string>& lines) {
+  static const std::regex pattern(
+      R"(^\s*activation memory[^:]*:\s*~?\s*([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*(B|bytes|KiB|MiB|GiB)?\s*$)", std::regex::icase);
+  for (const auto& line : lines) {
+    std::smatch m;
+    if (!std::regex_match(line, m, pattern)) continue;
+    const std::string unit = m[2].str();
+    const double scale = unit == "KiB"   ? 1024.0
+                         : unit == "MiB" ? 1024.0 * 1024
+                         : unit == "GiB" ? 1024.0 * 1024 * 1024
+                                         : 1;
+    return std::stod(m[1].str()) * scale;
+  }
+  return std::nullopt;
+}
+
+void run_info(const InfoArgs& args) {
+  Config config = load_command_config(args.config, args.overrides);
+  const std::string net_name = config.get_string("net.type");
+  // Data-dependent net keys come from the dataset when one is named, else from the config as written.
+  Config resolved = config.is_null("dataset.name") ? config : train::build_experiment(config).config;
+  const models::Net net = train::build_net(resolved);
+
+  int64_t count = 0;
+  double bytes = 0;
+  for (const auto& p : net.module->parameters()) {
+    count += p.numel();
+    bytes += static_cast<double>(p.numel() * p.element_size());
+  }
+  fmt::print("net.type: {}\n", net_name);
+  fmt::print("parameters: {} ({})\n", count, format_bytes(bytes));
+  std::vector<std::string> lines;
+  if (const auto& describe = models::net_type(net_name).describe) lines = describe(resolved);
+  for (const auto& line : lines) fmt::print("{}\n", line);
+
+  const int64_t batch = resolved.get_int("train.batch_size");
+  const double state = 4 * bytes;  // parameters, gradients, AdamW's two moments
+  const auto activations = activation_bytes(lines);
+  if (activations)
+    fmt::print("training memory at batch size {}: {} (parameters, gradients, optimizer state {} + activations {})\n",
+               batch, format_bytes(state + *activations * batch), format_bytes(state),
+               format_bytes(*activations * batch));
+  else
+    fmt::print(
+        "training memory at batch size {}: {} for parameters, gradients and optimizer state "
+        "(activations not estimated for {})\n",
+        batch, format_bytes(state), net_name);
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* cmd = app.add_subcommand("info", "parameter count, layer facts and a training memory estimate");
+  add_config_arguments(*cmd, args->config, args->overrides);
+  cmd->callback([args] { run_info(*args); });
+}
+
+}  // namespace longconv::cli

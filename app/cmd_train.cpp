@@ -1,0 +1,42 @@
+// longconv train CONFIG [key=value ...] [--resume]
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "train/experiment.h"
+#include "train/run_config.h"
+#include "train/trainer.h"
+
+namespace longconv::cli {
+namespace {
+
+struct TrainArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  bool resume = false;
+};
+
+void run_train(const TrainArgs& args) {
+  Config config = load_command_config(args.config, args.overrides);
+  const train::TrainerOptions options = train::trainer_options(config);  // bad values fail before data loads
+  train::Experiment e = train::build_experiment(std::move(config));
+  train::Trainer trainer(e.net, e.splits, std::move(e.objective), options, e.config.to_yaml());
+  const train::TrainResult result = trainer.fit(args.resume);
+  const auto& objective = trainer.objective();
+  fmt::print("test {} at best validation: {}\n", objective.name(), objective.format(result.best_test_metric));
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train",
+                                     "train a model; writes config.yaml, metrics.jsonl, last.ckpt and "
+                                     "best.ckpt to train.out_dir");
+  add_config_arguments(*cmd, args->config, args->overrides);
+  cmd->add_flag("--resume", args->resume, "continue from <train.out_dir>/last.ckpt at the next epoch");
+  cmd->callback([args] { run_train(*args); });
+}
+
+}  // namespace longconv::cli

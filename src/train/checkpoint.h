@@ -1,0 +1,37 @@
+// Training checkpoints: everything needed to continue a run bit-identically, in one torch::serialize archive.
+//
+// Layout: "format", "model" (params and buffers by state_dict name), "optimizer", "scheduler", "epoch", "best_epoch",
+// "best_val_metric", "best_test_metric", "config" (resolved YAML), "metrics" (the epoch's log line), "rng_cpu" and,
+// for CUDA runs, "rng_cuda" (default generator states, so dropout continues the same stream).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "train/scheduler.h"
+
+namespace longconv::train {
+
+struct CheckpointInfo {
+  int64_t epoch = 0;       // epochs completed
+  int64_t best_epoch = 0;  // 1-based; 0: none yet
+  double best_val_metric = -std::numeric_limits<double>::infinity();
+  double best_test_metric = std::numeric_limits<double>::quiet_NaN();
+  std::string config_yaml;
+  std::string metrics_json;
+};
+
+// The checkpoint's bytes; the RNG states are taken from the default generators now.
+std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,
+                              const LrSchedule& schedule, const CheckpointInfo& info);
+
+// Reads `path` and loads the model strictly (missing/unexpected keys listed). When non-null, also restores the
+// optimizer and the schedule; `restore_rng` sets the default generators' states. Every fault names `path`.
+CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model,
+                               torch::optim::Optimizer* optimizer = nullptr, LrSchedule* schedule = nullptr,
+                               bool restore_rng = false);
+
+}  // namespace longconv::train

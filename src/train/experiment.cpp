@@ -1,0 +1,28 @@
+#include "train/experiment.h"
+
+#include <fmt/format.h>
+
+#include "data/registry.h"
+
+namespace longconv::train {
+
+models::Net build_net(const Config& config) {
+  torch::manual_seed(config.get_int("seed"));
+  return models::net_type(config.get_string("net.type")).build(config);
+}
+
+Experiment build_experiment(Config config) {
+  if (config.is_null("dataset.name"))
+    throw ConfigError(fmt::format("{}: missing key 'dataset.name' (known: {})", config.origin(),
+                                  fmt::join(data::dataset_type_names(), ", ")));
+  Experiment e;
+  e.splits = data::dataset_type(config.get_string("dataset.name")).build(config);
+  const models::NetType& net_type = models::net_type(config.get_string("net.type"));
+  if (net_type.fill_from_data) net_type.fill_from_data(config, e.splits.info);
+  e.net = build_net(config);
+  e.objective = make_objective(e.splits.info.task);
+  e.config = std::move(config);
+  return e;
+}
+
+}  // namespace longconv::train

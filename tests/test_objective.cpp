@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "train/objective.h"
+
+using longconv::data::Batch;
+using longconv::data::Task;
+using longconv::train::make_objective;
+
+TEST(Objective, ClassificationLossIsCrossEntropy) {
+  auto objective = make_objective(Task::Classification);
+  const auto logits = torch::tensor({{2.0, 0.0}, {0.0, 1.0}});
+  Batch batch{torch::zeros({2, 1}), torch::tensor({0, 0}, torch::kInt64), {}};
+  const double expected = (std::log(1 + std::exp(-2.0)) + std::log(1 + std::exp(1.0))) / 2;
+  EXPECT_NEAR(objective->loss(logits, batch).item<double>(), expected, 1e-6);
+}
+
+TEST(Objective, AccuracyAccumulatesOverBatches) {
+  auto objective = make_objective(Task::Classification);
+  EXPECT_EQ(objective->name(), "accuracy");
+  objective->reset();
+  Batch first{torch::zeros({3, 1}), torch::tensor({0, 1, 2}, torch::kInt64), {}};
+  objective->add(torch::tensor({{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}, {1.0, 0.0, 0.0}}), first);  // 2 of 3
+  Batch second{torch::zeros({1, 1}), torch::tensor({2}, torch::kInt64), {}};
+  objective->add(torch::tensor({{0.0, 0.0, 1.0}}), second);  // 1 of 1
+  EXPECT_DOUBLE_EQ(objective->value(), 75.0);
+  EXPECT_EQ(objective->format(87.123), "87.12%");
+  objective->reset();
+  EXPECT_DOUBLE_EQ(objective->value(), 0.0);
+}
+
+TEST(Objective, ClassificationRejectsMismatchedShapes) {
+  auto objective = make_objective(Task::Classification);
+  Batch batch{torch::zeros({2, 1}), torch::tensor({0, 1}, torch::kInt64), {}};
+  EXPECT_THROW(objective->loss(torch::zeros({3, 4}), batch), c10::Error);
+}
+
+TEST(Objective, UnimplementedTasksSaySo) {
+  try {
+    make_objective(Task::MultiLabel);
+    FAIL() << "no error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("not implemented"), std::string::npos);
+  }
+  EXPECT_THROW(make_objective(Task::Density), c10::Error);
+}

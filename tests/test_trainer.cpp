@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "io/atomic_file.h"
+#include "temp_dir.h"
+#include "train/trainer.h"
+
+using namespace longconv;
+
+namespace {
+
+// Noisy 2-class sequences: class 1 has a positive mean.
+class ToyDataset : public data::Dataset {
+ public:
+  ToyDataset(int64_t n, uint64_t seed) {
+    torch::Generator gen = at::detail::createCPUGenerator(seed);
+    y_ = torch::randint(0, 2, {n}, gen, torch::kInt64);
+    x_ = torch::randn({n, 2, 16}, gen) + y_.to(torch::kFloat32).view({n, 1, 1});
+  }
+  int64_t size() const override { return x_.size(0); }
+  data::Example get(int64_t index, std::mt19937_64*) const override { return {x_[index], y_[index], -1}; }
+
+ private:
+  torch::Tensor x_, y_;
+};
+
+// Conv, dropout (the global generator), mean over time, linear.
+struct ToyNetImpl : torch::nn::Module {
+  ToyNetImpl() {
+    conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(2, 8, 3).padding(1)));
+    dropout = register_module("dropout", torch::nn::Dropout(0.3));
+    head = register_module("head", torch::nn::Linear(8, 2));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return head(dropout(torch::gelu(conv(x))).mean(-1)); }
+  torch::nn::Conv1d conv{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(ToyNet);
+
+data::Splits toy_splits() {
+  data::Splits s;
+  s.train = std::make_shared<ToyDataset>(40, 1);
+  s.val = std::make_shared<ToyDataset>(12, 2);
+  s.test = std::make_shared<ToyDataset>(12, 3);
+  return s;
+}
+
+// A fresh net as a new process would build it. `crash_after_batches` > 0 makes the training forward throw on that
+// call, as a killed run would stop mid-epoch.
+models::Net toy_net(int64_t crash_after_batches = 0) {
+  torch::manual_seed(7);
+  ToyNet module;
+  auto calls = std::make_shared<int64_t>(0);
+  return {module.ptr(), [module, calls, crash_after_batches](const torch::Tensor& x, const torch::Tensor&) mutable {
+            if (module->is_training() && ++*calls == crash_after_batches) throw std::runtime_error("simulated crash");
+            return module->forward(x);
+          }};
+}
+
+train::TrainerOptions toy_options(const std::string& out_dir) {
+  train::TrainerOptions o;
+  o.epochs = 2;
+  o.batch_size = 8;  // 5 batches per epoch
+  o.eval_batch_size = 5;
+  o.grad_clip = 1.0;
+  o.out_dir = out_dir;
+  o.lr = 0.05;
+  o.warmup_epochs = 0.5;
+  o.seed = 3;
+  o.show_progress = false;
+  return o;
+}
+
+train::TrainResult fit(const models::Net& net, const std::string& out_dir, bool resume) {
+  train::Trainer trainer(net, toy_splits(), train::make_objective(data::Task::Classification), toy_options(out_dir),
+                         "seed: 1\n");
+  return trainer.fit(resume);
+}
+
+std::vector<std::string> lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) {
+  testing_fs::TempDir dir;
+  const std::string straight_dir = dir.file("straight"), resumed_dir = dir.file("resumed");
+
+  const models::Net straight = toy_net();
+  const auto straight_result = fit(straight, straight_dir, /*resume=*/false);
+  EXPECT_EQ(straight_result.epochs_done, 2);
+
+  // Killed in the first batch of epoch 2, after last.ckpt of epoch 1 was written.
+  EXPECT_THROW(fit(toy_net(/*crash_after_batches=*/6), resumed_dir, false), std::runtime_error);
+  ASSERT_EQ(lines(resumed_dir + "/metrics.jsonl").size(), 1u);
+  // Also as if killed between writing last.ckpt and appending its log line: resume restores the line.
+  io::write_file_atomic(resumed_dir + "/metrics.jsonl", std::string_view());
+
+  const models::Net resumed = toy_net();
+  const auto resumed_result = fit(resumed, resumed_dir, /*resume=*/true);
+
+  const auto a = straight.module->named_parameters();
+  const auto b = resumed.module->named_parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& p : a) EXPECT_TRUE(torch::equal(p.value(), b[p.key()])) << p.key();
+  EXPECT_EQ(resumed_result.best_epoch, straight_result.best_epoch);
+  EXPECT_EQ(resumed_result.best_test_metric, straight_result.best_test_metric);
+  EXPECT_EQ(lines(resumed_dir + "/metrics.jsonl").size(), 2u);
+  for (const auto& file : {"config.yaml", "last.ckpt", "best.ckpt"})
+    EXPECT_TRUE(std::filesystem::exists(resumed_dir + "/" + file)) << file;
+
+  // A finished run resumes to nothing more.
+  EXPECT_EQ(fit(resumed, resumed_dir, true).epochs_done, 2);
+  EXPECT_EQ(lines(resumed_dir + "/metrics.jsonl").size(), 2u);
+}
+
+TEST(Trainer, MetricsLogHasOneRecordPerEpoch) {
+  testing_fs::TempDir dir;
+  fit(toy_net(), dir.file("run"), false);
+  const auto log = lines(dir.file("run") + "/metrics.jsonl");
+  ASSERT_EQ(log.size(), 2u);
+  const auto record = nlohmann::json::parse(log[1]);
+  for (const char* key : {"epoch", "step", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss",
+                          "test_accuracy", "lr", "epoch_seconds", "samples_per_second"})
+    EXPECT_TRUE(record.contains(key)) << key;
+  EXPECT_EQ(record["epoch"], 2);
+  EXPECT_EQ(record["step"], 10);
+}
+
+TEST(Trainer, ResumeWithoutCheckpointIsAnError) {
+  testing_fs::TempDir dir;
+  try {
+    fit(toy_net(), dir.file("empty"), true);
+    FAIL() << "no error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("last.ckpt"), std::string::npos);
+  }
+}
