@@ -43,6 +43,18 @@ std::vector<std::string> golden_case_names(const std::string& family, const std:
   return names;
 }
 
+std::vector<std::string> ctor_overrides(const std::string& type, const nlohmann::json& ctor) {
+  std::vector<std::string> overrides{"net.type=" + type};
+  for (const auto& [key, value] : ctor.items()) {
+    overrides.push_back("net." + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+  }
+  return overrides;
+}
+
+std::string multires_net_type(const GoldenCase& c) {
+  return c.config["kind"] == "layer" ? "MultiresLayer" : "MultiresNet";
+}
+
 Tolerances multires_tolerances(const std::string& case_name) {
   std::ifstream in(golden_dir("multires") + "/CASES.md");
   if (!in) throw std::runtime_error("cannot read " + golden_dir("multires") + "/CASES.md");

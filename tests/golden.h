@@ -27,6 +27,11 @@ std::string golden_dir(const std::string& family);  // LONGCONV_GOLDEN_DIR/<fami
 GoldenCase load_golden(const std::string& family, const std::string& name);
 std::vector<std::string> golden_case_names(const std::string& family, const std::string& prefix);
 
+// The reference constructor's arguments as `net.*` overrides ("net.type=<type>", "net.d_model=8", "net.depth=null").
+std::vector<std::string> ctor_overrides(const std::string& type, const nlohmann::json& ctor);
+// net.type of a MultiresConv-family case from its metadata "kind".
+std::string multires_net_type(const GoldenCase& c);
+
 // Tolerances of one case from CASES.md's table: columns "tol f32 out / grad" and "tol f64 out / grad".
 struct Tolerances {
   double f32_out, f32_grad, f64_out, f64_grad;

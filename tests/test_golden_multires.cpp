@@ -19,17 +19,13 @@ const std::vector<std::string> kCases = {
 
 // The reference constructor's arguments become net.* keys one to one.
 longconv::Config net_config(const std::string& type, const nlohmann::json& ctor) {
-  std::vector<std::string> overrides{"net.type=" + type};
-  for (const auto& [key, value] : ctor.items()) {
-    overrides.push_back("net." + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
-  }
   auto resolve = [](const YAML::Node& raw) {
     longconv::Schema schema, net;
     schema.add_string("net.type", std::nullopt, "module type");
     longconv::models::net_type(raw["net"]["type"].as<std::string>()).schema(net);
     return schema.merge("net", net);
   };
-  return longconv::Config::parse("{}", "golden ctor", overrides, resolve);
+  return longconv::Config::parse("{}", "golden ctor", longconv::test::ctor_overrides(type, ctor), resolve);
 }
 
 void run_case(const std::string& name, torch::Dtype dtype) {
@@ -38,7 +34,7 @@ void run_case(const std::string& name, torch::Dtype dtype) {
   const bool f64 = dtype == torch::kFloat64;
   const double tol_out = f64 ? tol.f64_out : tol.f32_out;
   const double tol_grad = f64 ? tol.f64_grad : tol.f32_grad;
-  const std::string type = c.config["kind"] == "layer" ? "MultiresLayer" : "MultiresNet";
+  const std::string type = longconv::test::multires_net_type(c);
 
   auto net = longconv::models::net_type(type).build(net_config(type, c.config["ctor"]));
   if (c.has("wavelet.dec_lo")) {
