@@ -1,3 +1,55 @@
+// Benchmarks, then the ratios that state the targets: each fast path against its baseline from the same run, and
+// against the official code's timing on this machine (figures from the issues, measured with OpenBLAS as libblas).
 #include <benchmark/benchmark.h>
 
-BENCHMARK_MAIN();
+#include <cstdio>
+#include <map>
+#include <string>
+
+namespace {
+
+// Records the mean real time (seconds) of every benchmark family while printing as usual.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.iterations == 0) continue;
+      seconds[run.run_name.function_name] = run.real_accumulated_time / static_cast<double>(run.iterations);
+    }
+  }
+  std::map<std::string, double> seconds;
+};
+
+struct Target {
+  const char* fast;
+  const char* baseline;      // measured in the same run ("" for none)
+  double official_seconds;   // the official PyTorch code on this machine (0 for none)
+  double target_speedup;
+};
+
+const Target kTargets[] = {
+    {"BM_MultiresLayerFused", "BM_MultiresLayerAten", 4.1, 5.0},
+    {"BM_MultiresNetTrainStep", "", 2.3, 1.0},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  std::printf("\n%-28s %10s %12s %12s %8s\n", "benchmark", "seconds", "vs baseline", "vs official", "target");
+  for (const auto& t : kTargets) {
+    auto it = reporter.seconds.find(t.fast);
+    if (it == reporter.seconds.end()) continue;
+    const double s = it->second;
+    auto base = reporter.seconds.find(t.baseline);
+    const std::string vs_base = base == reporter.seconds.end() ? "-" : std::to_string(base->second / s) + "x";
+    const std::string vs_official = t.official_seconds > 0 ? std::to_string(t.official_seconds / s) + "x" : "-";
+    std::printf("%-28s %10.3f %12s %12s %7.1fx\n", t.fast, s, vs_base.c_str(), vs_official.c_str(), t.target_speedup);
+  }
+  benchmark::Shutdown();
+  return 0;
+}

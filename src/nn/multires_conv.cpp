@@ -82,6 +82,7 @@ void tree_level_backward(const T* __restrict in, const T* h0, const T* h1, int64
     const int64_t s = (k - 1 - j) * d;
     const T a = h0[j], b = h1[j];
     T acc0 = 0, acc1 = 0;
+#pragma omp simd reduction(+ : acc0, acc1)
     for (int64_t t = s; t < n; ++t) {
       const T v = in[t - s];
       g_in[t - s] += a * g_lo[t] + b * g_hi[t];
@@ -109,6 +110,7 @@ void mix_backward(const T* __restrict coeff, const T* w, const LevelMix& mix, in
     const int64_t s = j * mix.dilation;
     const T wj = w[mix.col + j];
     T acc = 0;
+#pragma omp simd reduction(+ : acc)
     for (int64_t t = s; t < n; ++t) {
       g_coeff[t - s] += wj * gy[t];
       acc += gy[t] * coeff[t - s];
@@ -193,6 +195,7 @@ void backward_rows(const torch::Tensor& x, const torch::Tensor& h0, const torch:
       build_tree(xr, h0p + c * k, h1p + c * k, plan, tree);
 
       T acc = 0;
+#pragma omp simd reduction(+ : acc)
       for (int64_t t = 0; t < n; ++t) acc += gyr[t] * xr[t];
       dwr[plan.residual_col] += acc;
       std::fill(g_lo.begin(), g_lo.end(), T(0));
