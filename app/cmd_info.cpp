@@ -27,7 +27,8 @@ std::string format_bytes(double bytes) {
 // The byte count of a describe line "activation memory per example ...: ~1.5 MiB" (units B/bytes/KiB/MiB/GiB).
 std::optional<double> activation_bytes(const std::vector<std::string>& lines) {
   static const std::regex pattern(
-      R"(^\s*activation memory[^:]*:\s*~?\s*([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*(B|bytes|KiB|MiB|GiB)?\s*$)", std::regex::icase);
+      R"(^\s*activation memory[^:]*:\s*~?\s*([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*(B|bytes|KiB|MiB|GiB)?\s*$)",
+      std::regex::icase);
   for (const auto& line : lines) {
     std::smatch m;
     if (!std::regex_match(line, m, pattern)) continue;
@@ -45,8 +46,15 @@ void run_info(const InfoArgs& args) {
   Config config = load_command_config(args.config, args.overrides);
   const std::string net_name = config.get_string("net.type");
   // Data-dependent net keys come from the dataset when one is named, else from the config as written.
-  Config resolved = config.is_null("dataset.name") ? config : train::build_experiment(config).config;
-  const models::Net net = train::build_net(resolved);
+  Config resolved = config;
+  models::Net net;
+  if (config.is_null("dataset.name")) {
+    net = train::build_net(config);
+  } else {
+    train::Experiment e = train::build_experiment(config);
+    net = e.net;
+    resolved = e.config;
+  }
 
   int64_t count = 0;
   double bytes = 0;

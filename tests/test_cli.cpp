@@ -141,6 +141,10 @@ TEST_F(Cli, ForwardWritesYAndListsMissingWeights) {
   const std::string forward_config = dir.file("forward.yaml");
   std::ofstream(forward_config) << "net:\n  type: MultiresNet\n  d_input: 2\n  d_output: 3\n  d_model: 4\n"
                                    "  n_layers: 1\n  max_length: 16\n";
+  const Result info = run_cli(dir, "info " + forward_config);  // no dataset: the keys come from the config
+  EXPECT_EQ(info.code, 0) << info.err;
+  EXPECT_NE(info.out.find("parameters: "), std::string::npos) << info.out;
+
   Config c = train::load_run_config(forward_config, {});
   torch::manual_seed(0);
   const models::Net net = models::net_type("MultiresNet").build(c);

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "io/atomic_file.h"
 #include "temp_dir.h"
 #include "train/trainer.h"

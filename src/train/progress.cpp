@@ -14,7 +14,10 @@ bool Progress::stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
 
 void Progress::update(const ProgressState& s) {
   const bool last = s.batch == s.n_batches;
+  const auto now = std::chrono::steady_clock::now();
+  if (interactive_ && !last && line_open_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   if (!interactive_ && s.batch % log_every_ != 0 && !last) return;
+  last_draw_ = now;
   const std::string line = fmt::format(
       "epoch {}/{} | batch {}/{} | loss {:.4f} | {} | lr {:.3g} | {:.0f} samples/s | ETA {}", s.epoch, s.epochs,
       s.batch, s.n_batches, s.loss, s.metric, s.lr, s.samples_per_second, format_duration(s.eta_seconds));

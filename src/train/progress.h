@@ -2,6 +2,7 @@
 // `log_every` batches (logs stay readable when redirected to a file).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -22,7 +23,7 @@ struct ProgressState {
 
 class Progress {
  public:
-  // `interactive`: redraw one line with '\r' (use stderr_is_terminal()).
+  // `interactive`: redraw one line with '\r' (use stderr_is_terminal()), at most 10 times a second.
   Progress(std::FILE* out, bool interactive, int64_t log_every);
 
   void update(const ProgressState& state);
@@ -36,6 +37,7 @@ class Progress {
   bool interactive_;
   int64_t log_every_;
   bool line_open_ = false;
+  std::chrono::steady_clock::time_point last_draw_;
 };
 
 // "1h02m", "3m05s", "12s".
