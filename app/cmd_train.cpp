@@ -1,4 +1,4 @@
-// longconv train CONFIG [key=value ...] [--resume]
+// longconv train CONFIG [key=value ...] [--resume | --overwrite]
 #include <memory>
 
 #include <fmt/format.h>
@@ -15,6 +15,7 @@ struct TrainArgs {
   std::string config;
   std::vector<std::string> overrides;
   bool resume = false;
+  bool overwrite = false;
 };
 
 void run_train(const TrainArgs& args) {
@@ -22,7 +23,7 @@ void run_train(const TrainArgs& args) {
   const train::TrainerOptions options = train::trainer_options(config);  // bad values fail before data loads
   train::Experiment e = train::build_experiment(std::move(config));
   train::Trainer trainer(e.net, e.splits, std::move(e.objective), options, e.config.to_yaml());
-  const train::TrainResult result = trainer.fit(args.resume);
+  const train::TrainResult result = trainer.fit(args.resume, args.overwrite);
   const auto& objective = trainer.objective();
   fmt::print("test {} at best validation: {}\n", objective.name(), objective.format(result.best_test_metric));
 }
@@ -36,6 +37,7 @@ void add_train_command(CLI::App& app) {
                                      "best.ckpt to train.out_dir");
   add_config_arguments(*cmd, args->config, args->overrides);
   cmd->add_flag("--resume", args->resume, "continue from <train.out_dir>/last.ckpt at the next epoch");
+  cmd->add_flag("--overwrite", args->overwrite, "start afresh even if train.out_dir holds a previous run");
   cmd->callback([args] { run_train(*args); });
 }
 

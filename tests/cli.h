@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "temp_dir.h"
+
 namespace longconv::test {
 
 struct CliResult {
@@ -11,7 +13,7 @@ struct CliResult {
 };
 
 // `longconv <args>` with stdout and stderr captured through files in `dir`.
-CliResult run_cli(const std::string& dir, const std::string& args);
+CliResult run_cli(const TempDir& dir, const std::string& args);
 
 std::string slurp(const std::string& path);
 

@@ -49,7 +49,7 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST(Checkpoint, RoundTripRestoresModelOptimizerScheduleAndRng) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   torch::manual_seed(1);
   Trained a;
   train::CheckpointInfo info;
@@ -92,7 +92,7 @@ TEST(Checkpoint, RoundTripRestoresModelOptimizerScheduleAndRng) {
 }
 
 TEST(Checkpoint, TruncatedFileIsAnErrorNamingIt) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   Trained a;
   const std::string bytes = train::encode_checkpoint(*a.model, a.optimizer, a.schedule, {});
   const std::string path = dir.file("cut.ckpt");
@@ -104,7 +104,7 @@ TEST(Checkpoint, TruncatedFileIsAnErrorNamingIt) {
 }
 
 TEST(Checkpoint, GarbageAndMissingFilesAreErrorsNamingThem) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   const std::string garbage = dir.file("garbage.ckpt");
   io::write_file_atomic(garbage, std::string_view("not a checkpoint at all"));
   Tiny model;
@@ -114,7 +114,7 @@ TEST(Checkpoint, GarbageAndMissingFilesAreErrorsNamingThem) {
 }
 
 TEST(Checkpoint, ModelMismatchListsTheKeys) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   Trained a;
   const std::string path = dir.file("last.ckpt");
   io::write_file_atomic(path, train::encode_checkpoint(*a.model, a.optimizer, a.schedule, {}));

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli.h"
 #include "idx_writer.h"
 #include "io/safetensors.h"
 #include "io/state_dict.h"
@@ -17,24 +18,9 @@ using namespace longconv;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `longconv <args>` with stdout and stderr captured into `dir`.
-Result run_cli(const testing_fs::TempDir& dir, const std::string& args) {
-  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const int status = std::system((std::string(LONGCONV_CLI) + " " + args + " >" + out + " 2>" + err).c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+using test::run_cli;
+using test::slurp;
+using Result = test::CliResult;
 
 // 30 training and 10 test images, 28x28, with labels 0..9.
 void write_tiny_mnist(const std::string& dir) {
@@ -69,7 +55,7 @@ class Cli : public ::testing::Test {
   }
   std::string out_dir() const { return dir.file("run"); }
 
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   std::string config;
 };
 

@@ -15,7 +15,7 @@ using longconv::test::close_to;
 void forward_case(const std::string& name) {
   const auto c = longconv::test::load_golden("multires", name);
   const auto tol = longconv::test::multires_tolerances(name);
-  longconv::testing_fs::TempDir dir;
+  longconv::test::TempDir dir;
   std::ofstream(dir.file("net.yaml")) << "net:\n  type: " << longconv::test::multires_net_type(c) << "\n";
   auto weights = c.with_prefix("param.");
   weights.merge(c.with_prefix("buffer."));
@@ -30,7 +30,7 @@ void forward_case(const std::string& name) {
   }
   for (const std::string dtype : {"float32", "float64"}) {
     const auto r = longconv::test::run_cli(
-        dir.path().string(), "forward " + dir.file("net.yaml") + overrides + " --weights " +
+        dir, "forward " + dir.file("net.yaml") + overrides + " --weights " +
                                  dir.file("weights.safetensors") + " --input " + dir.file("input.safetensors") +
                                  " --output " + dir.file("y.safetensors") + " --dtype " + dtype + " --mode " +
                                  c.config["mode"].get<std::string>());

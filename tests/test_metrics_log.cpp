@@ -9,7 +9,7 @@
 using namespace longconv;
 
 TEST(MetricsLog, AppendsAndFreshRunsStartEmpty) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("metrics.jsonl");
   {
     train::MetricsLog log(path, /*fresh=*/true);
@@ -27,7 +27,7 @@ TEST(MetricsLog, AppendsAndFreshRunsStartEmpty) {
 }
 
 TEST(MetricsLog, ALineCutShortByACrashIsSkippedAndNotExtended) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("metrics.jsonl");
   std::ofstream(path) << "{\"epoch\":1}\n{\"epoch\":2,\"val_";
   train::MetricsLog log(path, /*fresh=*/false);

@@ -29,7 +29,7 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST(RunConfig, UnknownNetTypeListsTheKnownOnes) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("run.yaml");
   std::ofstream(path) << "net:\n  type: NoSuchNet\n";
   const std::string message = error_of([&] { train::load_run_config(path, {}); });

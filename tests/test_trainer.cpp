@@ -75,10 +75,10 @@ train::TrainerOptions toy_options(const std::string& out_dir) {
   return o;
 }
 
-train::TrainResult fit(const models::Net& net, const std::string& out_dir, bool resume) {
+train::TrainResult fit(const models::Net& net, const std::string& out_dir, bool resume, bool overwrite = false) {
   train::Trainer trainer(net, toy_splits(), train::make_objective(data::Task::Classification), toy_options(out_dir),
                          "seed: 1\n");
-  return trainer.fit(resume);
+  return trainer.fit(resume, overwrite);
 }
 
 std::vector<std::string> lines(const std::string& path) {
@@ -91,7 +91,7 @@ std::vector<std::string> lines(const std::string& path) {
 }  // namespace
 
 TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   const std::string straight_dir = dir.file("straight"), resumed_dir = dir.file("resumed");
 
   const models::Net straight = toy_net();
@@ -123,7 +123,7 @@ TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) {
 }
 
 TEST(Trainer, MetricsLogHasOneRecordPerEpoch) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   fit(toy_net(), dir.file("run"), false);
   const auto log = lines(dir.file("run") + "/metrics.jsonl");
   ASSERT_EQ(log.size(), 2u);
@@ -135,8 +135,25 @@ TEST(Trainer, MetricsLogHasOneRecordPerEpoch) {
   EXPECT_EQ(record["step"], 10);
 }
 
+TEST(Trainer, FreshRunKeepsAPreviousRunUnlessOverwriting) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  fit(toy_net(), run, false);
+  const std::string before = io::read_file(run + "/last.ckpt");
+  const std::string log_before = io::read_file(run + "/metrics.jsonl");
+  try {
+    fit(toy_net(), run, false);
+    FAIL() << "no error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("--resume"), std::string::npos);
+  }
+  EXPECT_EQ(io::read_file(run + "/last.ckpt"), before);
+  EXPECT_EQ(io::read_file(run + "/metrics.jsonl"), log_before);
+  EXPECT_EQ(fit(toy_net(), run, /*resume=*/false, /*overwrite=*/true).epochs_done, 2);
+}
+
 TEST(Trainer, ResumeWithoutCheckpointIsAnError) {
-  testing_fs::TempDir dir;
+  test::TempDir dir;
   try {
     fit(toy_net(), dir.file("empty"), true);
     FAIL() << "no error";

@@ -159,7 +159,7 @@ EvalResult Trainer::evaluate(const std::shared_ptr<const data::Dataset>& dataset
   return result;
 }
 
-TrainResult Trainer::fit(bool resume) {
+TrainResult Trainer::fit(bool resume, bool overwrite) {
   namespace fs = std::filesystem;
   TORCH_CHECK(splits_.train && splits_.test, "Trainer: the dataset has no training or test split");
   TORCH_CHECK(splits_.val,
@@ -188,6 +188,9 @@ TrainResult Trainer::fit(bool resume) {
   so.warmup_steps = options_.warmup_epochs * static_cast<double>(n_batches);
   LrSchedule schedule(so);
 
+  TORCH_CHECK(resume || overwrite || !fs::exists(last_path), last_path,
+              " holds a previous run: continue it with --resume, train into another train.out_dir, or pass "
+              "--overwrite to replace it");
   CheckpointInfo info;
   if (resume) {
     TORCH_CHECK(fs::exists(last_path), "cannot resume: ", last_path, " does not exist");

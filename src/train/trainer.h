@@ -62,8 +62,9 @@ class Trainer {
 
   // Trains to `options.epochs`, writing <out_dir>/config.yaml, metrics.jsonl, last.ckpt and best.ckpt.
   // `resume`: continue after the epoch stored in <out_dir>/last.ckpt (bit-identical to an uninterrupted run on the
-  // same thread count); otherwise start afresh, emptying metrics.jsonl.
-  TrainResult fit(bool resume);
+  // same thread count); otherwise start afresh, emptying metrics.jsonl. A fresh start refuses a directory that holds
+  // a previous run's last.ckpt unless `overwrite` is set, so a forgotten --resume never destroys a run.
+  TrainResult fit(bool resume, bool overwrite = false);
 
   // Validation (or test) loss and metric in eval mode, without gradients.
   EvalResult evaluate(const std::shared_ptr<const data::Dataset>& dataset);
