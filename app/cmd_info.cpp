@@ -1,7 +1,6 @@
 // longconv info CONFIG [key=value ...]: size of the model and a training memory estimate.
 #include <memory>
 #include <optional>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -22,24 +21,6 @@ std::string format_bytes(double bytes) {
   int u = 0;
   for (; bytes >= 1024 && u < 4; ++u) bytes /= 1024;
   return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.2f} {}", bytes, units[u]);
-}
-
-// The byte count of a describe line "activation memory per example ...: ~1.5 MiB" (units B/bytes/KiB/MiB/GiB).
-std::optional<double> activation_bytes(const std::vector<std::string>& lines) {
-  static const std::regex pattern(
-      R"(^\s*activation memory[^:]*:\s*~?\s*([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*(B|bytes|KiB|MiB|GiB)?\s*$)",
-      std::regex::icase);
-  for (const auto& line : lines) {
-    std::smatch m;
-    if (!std::regex_match(line, m, pattern)) continue;
-    const std::string unit = m[2].str();
-    const double scale = unit == "KiB"   ? 1024.0
-                         : unit == "MiB" ? 1024.0 * 1024
-                         : unit == "GiB" ? 1024.0 * 1024 * 1024
-                                         : 1;
-    return std::stod(m[1].str()) * scale;
-  }
-  return std::nullopt;
 }
 
 void run_info(const InfoArgs& args) {
@@ -64,13 +45,16 @@ void run_info(const InfoArgs& args) {
   }
   fmt::print("net.type: {}\n", net_name);
   fmt::print("parameters: {} ({})\n", count, format_bytes(bytes));
-  std::vector<std::string> lines;
-  if (const auto& describe = models::net_type(net_name).describe) lines = describe(resolved);
-  for (const auto& line : lines) fmt::print("{}\n", line);
+  models::NetFacts facts;
+  if (const auto& describe = models::net_type(net_name).describe) facts = describe(resolved);
+  for (const auto& line : facts.lines) fmt::print("{}\n", line);
+  if (facts.activation_bytes_per_example)
+    fmt::print("activation memory per example (float32, training): ~{}\n",
+               format_bytes(*facts.activation_bytes_per_example));
 
   const int64_t batch = resolved.get_int("train.batch_size");
   const double state = 4 * bytes;  // parameters, gradients, AdamW's two moments
-  const auto activations = activation_bytes(lines);
+  const auto& activations = facts.activation_bytes_per_example;
   if (activations)
     fmt::print("training memory at batch size {}: {} (parameters, gradients, optimizer state {} + activations {})\n",
                batch, format_bytes(state + *activations * batch), format_bytes(state),

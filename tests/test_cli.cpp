@@ -119,7 +119,7 @@ TEST_F(Cli, InfoReportsParametersAndMemory) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("parameters: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("training memory at batch size 8"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("+ activations"), std::string::npos) << r.out;  // from the net's describe lines
+  EXPECT_NE(r.out.find("+ activations"), std::string::npos) << r.out;  // from the net type's activation estimate
 }
 
 TEST_F(Cli, ForwardWritesYAndListsMissingWeights) {

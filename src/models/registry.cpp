@@ -18,22 +18,19 @@ void add_tree_keys(Schema& s) {
 }
 
 // Facts `longconv info` prints for a stack of identical MultiresLayers.
-std::vector<std::string> describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers,
-                                        std::optional<int64_t> length) {
+NetFacts describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers, std::optional<int64_t> length) {
   const int64_t field = nn::multires_receptive_field(layer.depth, layer.kernel_size);
-  std::vector<std::string> lines{
-      fmt::format("depth per layer: {} (kernel_size {}, memory columns {})", layer.depth, layer.kernel_size,
-                  layer.memory_size + 1),
-      fmt::format("receptive field: {} steps per layer, {} through {} layers", field, 1 + n_layers * (field - 1),
-                  n_layers)};
+  NetFacts facts;
+  facts.lines = {fmt::format("depth per layer: {} (kernel_size {}, memory columns {})", layer.depth,
+                             layer.kernel_size, layer.memory_size + 1),
+                 fmt::format("receptive field: {} steps per layer, {} through {} layers", field,
+                             1 + n_layers * (field - 1), n_layers)};
   if (length) {
     // Saved for backward per layer, in floats per channel and step: the tree input, GELU input and output, the
     // mixing conv's input and its 2x-wide output, the GLU output, the residual sum and the norm's input and output.
-    const int64_t floats = 10 * layer.options.d_model() * *length * n_layers;
-    lines.push_back(fmt::format("activation memory per example (float32, training): ~{:.1f} MiB",
-                                static_cast<double>(floats) * 4.0 / (1024.0 * 1024.0)));
+    facts.activation_bytes_per_example = 4.0 * 10 * static_cast<double>(layer.options.d_model() * *length * n_layers);
   }
-  return lines;
+  return facts;
 }
 
 nn::MultiresLayerOptions layer_options(const Config& c) {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct Net {
   std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& lengths)> forward;
 };
 
+// What `longconv info` reports beyond the parameter count.
+struct NetFacts {
+  std::vector<std::string> lines;                      // "depth per layer: ...", "receptive field: ..."
+  std::optional<double> activation_bytes_per_example;  // float32 activations kept for backward, if estimated
+};
+
 struct NetType {
   std::string name;
   std::string help;
@@ -29,9 +36,8 @@ struct NetType {
   // Fills data-dependent keys (d_input, d_output, n_tokens, max_length, ...) from the dataset; may be empty.
   std::function<void(Config&, const data::DatasetInfo&)> fill_from_data;
   std::function<Net(const Config&)> build;
-  // Facts for `longconv info` beyond the parameter count: depth per layer, receptive field, activation memory per
-  // example. Lines of "name: value"; may be empty.
-  std::function<std::vector<std::string>(const Config&)> describe;
+  // Facts for `longconv info`: depth per layer, receptive field, activation memory per example. May be empty.
+  std::function<NetFacts(const Config&)> describe;
 };
 
 // ConfigError naming the unknown type and listing the known ones.
