@@ -33,17 +33,12 @@ NetFacts describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers, st
   return facts;
 }
 
+// A lone MultiresLayer takes the layer constructor's names (wavelet_init, seq_len, memory_size).
 nn::MultiresLayerOptions layer_options(const Config& c) {
-  const auto wavelet = c.get_opt_string("net.wavelet_init");
-  return nn::MultiresLayerOptions(c.get_int("net.d_model"))
-      .kernel_size(wavelet ? std::nullopt : std::optional<int64_t>(c.get_int("net.kernel_size")))
-      .depth(c.get_opt_int("net.depth"))
-      .wavelet_init(wavelet)
-      .tree_select(c.get_string("net.tree_select"))
-      .seq_len(c.get_opt_int("net.seq_len"))
-      .dropout(c.get_float("net.dropout"))
-      .memory_size(c.get_opt_int("net.memory_size"))
-      .indep_res_init(c.get_bool("net.indep_res_init"));
+  return multires_layer_options(c.get_int("net.d_model"), c.get_int("net.kernel_size"), c.get_opt_int("net.depth"),
+                                c.get_opt_string("net.wavelet_init"), c.get_string("net.tree_select"),
+                                c.get_opt_int("net.seq_len"), c.get_float("net.dropout"),
+                                c.get_opt_int("net.memory_size"), c.get_bool("net.indep_res_init"));
 }
 
 NetType multires_layer_type() {
