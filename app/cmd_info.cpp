@@ -46,7 +46,7 @@ void run_info(const InfoArgs& args) {
   fmt::print("net.type: {}\n", net_name);
   fmt::print("parameters: {} ({})\n", count, format_bytes(bytes));
   models::NetFacts facts;
-  if (const auto& describe = models::net_type(net_name).describe) facts = describe(resolved);
+  if (const auto& describe = models::net_type(net_name).describe) facts = describe(net);
   for (const auto& line : facts.lines) fmt::print("{}\n", line);
   if (facts.activation_bytes_per_example)
     fmt::print("activation memory per example (float32, training): ~{}\n",

@@ -58,9 +58,9 @@ NetType multires_layer_type() {
     nn::MultiresLayer layer(layer_options(c));
     return Net{layer.ptr(), [layer](const torch::Tensor& x, const torch::Tensor&) mutable { return layer->forward(x); }};
   };
-  t.describe = [](const Config& c) {
-    nn::MultiresLayer layer(layer_options(c));
-    return describe_stack(*layer, 1, c.get_opt_int("net.seq_len"));
+  t.describe = [](const Net& net) {
+    const auto& layer = *net.module->as<nn::MultiresLayer>();
+    return describe_stack(layer, 1, layer.options.seq_len());
   };
   return t;
 }
@@ -116,10 +116,10 @@ NetType multires_net_type() {
     MultiresNet net(net_options(c));
     return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& lengths) mutable { return net->forward(x, lengths); }};
   };
-  t.describe = [](const Config& c) {
-    MultiresNet net(net_options(c));
-    return describe_stack(*net->seq_layers[0]->as<nn::MultiresLayer>(), net->options.n_layers(),
-                          net->options.max_length());
+  t.describe = [](const Net& built) {
+    auto& net = *built.module->as<MultiresNet>();
+    return describe_stack(*net.seq_layers[0]->as<nn::MultiresLayer>(), net.options.n_layers(),
+                          net.options.max_length());
   };
   return t;
 }

@@ -36,8 +36,9 @@ struct NetType {
   // Fills data-dependent keys (d_input, d_output, n_tokens, max_length, ...) from the dataset; may be empty.
   std::function<void(Config&, const data::DatasetInfo&)> fill_from_data;
   std::function<Net(const Config&)> build;
-  // Facts for `longconv info`: depth per layer, receptive field, activation memory per example. May be empty.
-  std::function<NetFacts(const Config&)> describe;
+  // Facts for `longconv info` about a net this type built: depth per layer, receptive field, activation memory per
+  // example. May be empty.
+  std::function<NetFacts(const Net&)> describe;
 };
 
 // ConfigError naming the unknown type and listing the known ones.
