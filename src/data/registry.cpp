@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "data/cifar.h"
+#include "data/listops.h"
 #include "data/mnist.h"
+#include "data/pathfinder.h"
+#include "data/stl10.h"
 
 namespace longconv::data {
 namespace {
@@ -33,6 +37,99 @@ DatasetType mnist_family(std::string name, std::string help, std::string default
   return {std::move(name), std::move(help), add_mnist_keys, std::move(build)};
 }
 
+// CIFAR-10 and CIFAR-100 share a reader; `normalize` picks whose per-channel statistics (the papers differ).
+DatasetType cifar(int64_t classes, std::string help, std::string default_dir, std::vector<std::string> stats) {
+  auto schema = [stats](Schema& s) {
+    s.add_string("layout", "sequence", "sequence: [C, 1024] pixels in raster order; image: [C, 32, 32]",
+                 {"sequence", "image"})
+        .add_bool("grayscale", false,
+                  "one channel from PIL's RGB->L, normalised with mean 122.6/255, std 61/255 (LRA Image)")
+        .add_bool("augment", false, "training-time random crop 32 (symmetric padding 4) and horizontal flip")
+        .add_string("normalize", "ccnn",
+                    "per-channel mean/std of the colour images: ccnn (datamodules/) or multires "
+                    "(classification.py's stds 0.2023, 0.1994, 0.2010)",
+                    stats);
+  };
+  auto build = [classes, default_dir = std::move(default_dir)](const Config& config) {
+    CifarOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or(default_dir);
+    o.classes = classes;
+    o.layout = config.get_string("dataset.layout");
+    o.grayscale = config.get_bool("dataset.grayscale");
+    o.augment = config.get_bool("dataset.augment");
+    o.normalize = config.get_string("dataset.normalize");
+    o.val_split = config.get_float("dataset.val_split");
+    o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+    return make_cifar_splits(o);
+  };
+  return {"cifar" + std::to_string(classes), std::move(help), std::move(schema), std::move(build)};
+}
+
+DatasetType listops() {
+  auto schema = [](Schema& s) {
+    s.add_int("l_max", 2048, "tokens per example including the appended <eos> (longer sources are cut)")
+        .add_string("padding", "right",
+                    "right: int64 tokens padded on the right with lengths (MultiresNet); left: float token ids "
+                    "[1, l_max] padded on the left (CCNN's loader)",
+                    {"right", "left"});
+  };
+  auto build = [](const Config& config) {
+    ListOpsOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/listops-1000");
+    o.l_max = config.get_int("dataset.l_max");
+    o.padding = config.get_string("dataset.padding");
+    return make_listops_splits(o);
+  };
+  return {"listops", "Long ListOps (LRA TSV files basic_{train,val,test}.tsv): expressions -> value, 10 classes",
+          std::move(schema), std::move(build)};
+}
+
+DatasetType pathfinder() {
+  auto schema = [](Schema& s) {
+    s.add_string("difficulty", "hard",
+                 "easy: curv_baseline; intermediate: curv_contour_length_9; hard: curv_contour_length_14",
+                 {"easy", "intermediate", "hard"})
+        .add_int("resolution", 32, "image side: reads pathfinder<resolution>/")
+        .add_string("layout", "sequence", "sequence: [1, R*R] pixels in raster order; image: [1, R, R]",
+                    {"sequence", "image"})
+        .add_float("test_split", 0.1, "fraction of the images held out for testing (val_split: for validation)");
+  };
+  auto build = [](const Config& config) {
+    PathfinderOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/lra_release");
+    o.difficulty = config.get_string("dataset.difficulty");
+    o.resolution = config.get_int("dataset.resolution");
+    o.layout = config.get_string("dataset.layout");
+    o.val_split = config.get_float("dataset.val_split");
+    o.test_split = config.get_float("dataset.test_split");
+    o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+    return make_pathfinder_splits(o);
+  };
+  return {"pathfinder", "LRA Pathfinder (lra_release/pathfinder<R>/ PNGs + metadata): connected dots?, 2 classes",
+          std::move(schema), std::move(build)};
+}
+
+DatasetType stl10() {
+  auto schema = [](Schema& s) {
+    s.add_int("size", 256, "images are resized (bilinear) to size x size; CCNN uses 256, 96 keeps them")
+        .add_bool("augment", false,
+                  "training-time resize to size*17/16, rotation in [-15, 15] degrees, random crop, flip (CCNN)")
+        .add_string("layout", "image", "image: [3, size, size]; sequence: [3, size*size] in raster order",
+                    {"sequence", "image"});
+  };
+  auto build = [](const Config& config) {
+    Stl10Options o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/stl10_binary");
+    o.size = config.get_int("dataset.size");
+    o.augment = config.get_bool("dataset.augment");
+    o.layout = config.get_string("dataset.layout");
+    o.val_split = config.get_float("dataset.val_split");
+    o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+    return make_stl10_splits(o);
+  };
+  return {"stl10", "STL-10 (stl10_binary): 96x96 colour images, 10 classes", std::move(schema), std::move(build)};
+}
+
 // Later datasets (CIFAR, ListOps, Speech Commands, ...) are one row each.
 const std::vector<DatasetType>& table() {
   static const std::vector<DatasetType> types = {
@@ -40,6 +137,13 @@ const std::vector<DatasetType>& table() {
                    "/usr/share/datasets/fashion-mnist", kFashionMnistMean, kFashionMnistStd),
       mnist_family("mnist", "MNIST: 28x28 grey images of digits, 10 classes", "/usr/share/datasets/mnist", kMnistMean,
                    kMnistStd),
+      cifar(10, "CIFAR-10 (binary release): 32x32 colour images, 10 classes", "data/cifar-10-batches-bin",
+            {"ccnn", "multires"}),
+      cifar(100, "CIFAR-100 (binary release): 32x32 colour images, 100 fine classes", "data/cifar-100-binary",
+            {"ccnn"}),
+      listops(),
+      pathfinder(),
+      stl10(),
   };
   return types;
 }

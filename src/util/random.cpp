@@ -37,4 +37,6 @@ std::vector<int64_t> permutation(int64_t n, std::mt19937_64& rng) {
   return p;
 }
 
+double uniform_unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
 }  // namespace longconv

@@ -1,0 +1,34 @@
+// CIFAR-10 and CIFAR-100 in their binary ("bin") releases: 32x32 RGB images stored as records of label byte(s)
+// then 3072 pixel bytes (1024 red, 1024 green, 1024 blue, each plane row-major).
+//   cifar-10-batches-bin: data_batch_1.bin .. data_batch_5.bin, test_batch.bin; record = label (0..9) + pixels.
+//   cifar-100-binary: train.bin, test.bin; record = coarse label (0..19), fine label (0..99) + pixels; the fine
+//   label is the class.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "data/dataset.h"
+
+namespace longconv::data {
+
+struct CifarOptions {
+  std::string data_dir;
+  int64_t classes = 10;  // 10 or 100
+  // sequence: x [C, 1024] in raster order (sequential CIFAR); image: x [C, 32, 32].
+  std::string layout = "sequence";
+  // One channel from PIL's RGB -> L conversion, normalised with mean 122.6/255 and std 61/255 as CCNN's LRA Image
+  // loader does.
+  bool grayscale = false;
+  // Training-time RandomCrop(32, padding=4, symmetric) + horizontal flip (CCNN's `augment`).
+  bool augment = false;
+  // Per-channel statistics for colour images: "ccnn" (datamodules/cifar10.py, cifar100.py: the true training-set
+  // stds) or "multires" (classification.py: (0.2023, 0.1994, 0.2010) stds; CIFAR-10 only).
+  std::string normalize = "ccnn";
+  double val_split = 0.1;
+  uint64_t split_seed = 42;
+};
+
+Splits make_cifar_splits(const CifarOptions& options);
+
+}  // namespace longconv::data
