@@ -18,6 +18,7 @@ void add_forward_command(CLI::App& app);
 // The `data` command, created on first use: each dataset generator adds a subcommand to it.
 CLI::App& data_command(CLI::App& app);
 void add_data_listops_command(CLI::App& app);
+void add_data_speech_command(CLI::App& app);
 
 // The run config from `path` and `overrides`, with the intra-op thread count set from its `threads` key.
 Config load_command_config(const std::string& path, const std::vector<std::string>& overrides);

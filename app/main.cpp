@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   longconv::cli::add_info_command(app);
   longconv::cli::add_forward_command(app);
   longconv::cli::add_data_listops_command(app);
+  longconv::cli::add_data_speech_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,7 @@ packages=(
   libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  espeak-ng sox
 )
 missing=()
 for p in "${packages[@]}"; do

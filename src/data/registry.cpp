@@ -1,5 +1,7 @@
 #include "data/registry.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "data/cifar.h"
@@ -7,6 +9,8 @@
 #include "data/mnist.h"
 #include "data/pathfinder.h"
 #include "data/stl10.h"
+#include "data/ptbxl.h"
+#include "data/speech_commands.h"
 
 namespace longconv::data {
 namespace {
@@ -128,6 +132,55 @@ DatasetType stl10() {
     return make_stl10_splits(o);
   };
   return {"stl10", "STL-10 (stl10_binary): 96x96 colour images, 10 classes", std::move(schema), std::move(build)};
+// Integer keys with a fixed set of values (the schema checks only the type).
+int64_t get_int_choice(const Config& config, const std::string& key, std::initializer_list<int64_t> allowed) {
+  const int64_t value = config.get_int(key);
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+    throw ConfigError(fmt::format("{}: key '{}': {} is not one of {}", config.origin(), key, value,
+                                  fmt::join(allowed, ", ")));
+  return value;
+}
+
+DatasetType speech_commands() {
+  auto schema = [](Schema& s) {
+    s.add_int("classes", 10, "10: yes/no/up/down/left/right/on/off/stop/go (CKConv/CCNN); 35: every word (S4's SC35)")
+        .add_string("features", "raw", "raw: [1, 16000] waveform; mfcc: [20, 161] MFCC (torchaudio's, as CCNN)",
+                    {"raw", "mfcc"})
+        .add_bool("normalize", true, "standardise each channel with training-split statistics (as CCNN)")
+        .add_int("test_rate_factor", 1, "2: test on every second step (raw: 8 kHz), for resolution change");
+  };
+  auto build = [](const Config& config) {
+    SpeechCommandsOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/speech_commands");
+    o.classes = get_int_choice(config, "dataset.classes", {10, 35});
+    o.features = config.get_string("dataset.features");
+    o.normalize = config.get_bool("dataset.normalize");
+    o.test_rate_factor = get_int_choice(config, "dataset.test_rate_factor", {1, 2});
+    return make_speech_commands_splits(o);
+  };
+  return {"speech_commands",
+          "Speech Commands v0.02: 1 s 16 kHz clips of spoken words in <word>/ folders with validation_list.txt and "
+          "testing_list.txt (`longconv data speech` writes a synthetic set); val_split is not used",
+          schema, build};
+}
+
+DatasetType ptbxl() {
+  auto schema = [](Schema& s) {
+    s.add_string("task", "superdiagnostic", "label set (multi-label targets)",
+                 {"all", "diagnostic", "subdiagnostic", "superdiagnostic", "form", "rhythm"})
+        .add_bool("normalize", true, "standardise with the mean and std of every training value (as the reference)");
+  };
+  auto build = [](const Config& config) {
+    PtbxlOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/ptbxl");
+    o.task = config.get_string("dataset.task");
+    o.normalize = config.get_bool("dataset.normalize");
+    return make_ptbxl_splits(o);
+  };
+  return {"ptbxl",
+          "PTB-XL 100 Hz ECGs (12 leads x 1000 samples), multi-label; folds 1-8 train, 9 validation, 10 test; "
+          "val_split is not used",
+          schema, build};
 }
 
 // Later datasets (CIFAR, ListOps, Speech Commands, ...) are one row each.
@@ -144,6 +197,8 @@ const std::vector<DatasetType>& table() {
       listops(),
       pathfinder(),
       stl10(),
+      speech_commands(),
+      ptbxl(),
   };
   return types;
 }
