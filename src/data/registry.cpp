@@ -132,6 +132,8 @@ DatasetType stl10() {
     return make_stl10_splits(o);
   };
   return {"stl10", "STL-10 (stl10_binary): 96x96 colour images, 10 classes", std::move(schema), std::move(build)};
+}
+
 // Integer keys with a fixed set of values (the schema checks only the type).
 int64_t get_int_choice(const Config& config, const std::string& key, std::initializer_list<int64_t> allowed) {
   const int64_t value = config.get_int(key);
@@ -183,7 +185,7 @@ DatasetType ptbxl() {
           schema, build};
 }
 
-// Later datasets (CIFAR, ListOps, Speech Commands, ...) are one row each.
+// One row per dataset.
 const std::vector<DatasetType>& table() {
   static const std::vector<DatasetType> types = {
       mnist_family("fashion_mnist", "Fashion-MNIST: 28x28 grey images of clothing, 10 classes",
