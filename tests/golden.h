@@ -38,6 +38,24 @@ struct Tolerances {
 };
 Tolerances multires_tolerances(const std::string& case_name);
 
+// CCNN CASES.md's recommended float32 tolerances (last column "out / grad.x / grad.param", x max|ref|).
+struct CcnnTolerances {
+  double out, grad_x, grad_param;
+};
+CcnnTolerances ccnn_tolerances(const std::string& case_name);
+
+// The reference config sections of a CCNN case as overrides ("kernel.no_hidden=32", "net.block.prenorm=true");
+// nested maps become dotted keys, values are JSON (which YAML reads back).
+std::vector<std::string> section_overrides(const std::string& prefix, const nlohmann::json& section);
+
+// net.type and every override that rebuilds the module of a CCNN case (kind kernelnet / conv / resnet) from its
+// recorded config: the reference's kernel/mask/conv sections, the net section (resnet), channels and data_dim.
+std::vector<std::string> ccnn_case_overrides(const GoldenCase& c);
+
+// max|actual - expected| <= tol * scale; the message names the tensor and both errors.
+::testing::AssertionResult close_scaled(const std::string& what, const torch::Tensor& actual,
+                                        const torch::Tensor& expected, double tol, double scale);
+
 // max|actual - expected| <= tol * max(1, max|expected|); the message names the tensor and both errors.
 ::testing::AssertionResult close_to(const std::string& what, const torch::Tensor& actual, const torch::Tensor& expected,
                                     double tol);

@@ -1,5 +1,6 @@
-// `longconv forward` reproduces every MultiresLayer/MultiresNet golden case from files: a config holding the
-// reference constructor's arguments, the reference state_dict as safetensors, and the recorded input.
+// `longconv forward` reproduces every MultiresLayer/MultiresNet and CCNN golden case from files: a config holding the
+// reference's constructor arguments / config sections as overrides, the reference state_dict as safetensors, and the
+// recorded input.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,52 +11,80 @@
 
 namespace {
 
+using longconv::test::close_scaled;
 using longconv::test::close_to;
 
-void forward_case(const std::string& name) {
-  const auto c = longconv::test::load_golden("multires", name);
-  const auto tol = longconv::test::multires_tolerances(name);
+struct ForwardSpec {
+  std::string family, name, type;
+  std::vector<std::string> overrides;
+  double tol32, tol64;
+  bool relative;  // tolerances times max|ref| (CCNN's CASES.md) instead of max(1, max|ref|)
+};
+
+void forward_case(const ForwardSpec& s) {
+  const auto c = longconv::test::load_golden(s.family, s.name);
   longconv::test::TempDir dir;
-  std::ofstream(dir.file("net.yaml")) << "net:\n  type: " << longconv::test::multires_net_type(c) << "\n";
+  std::ofstream(dir.file("net.yaml")) << "net:\n  type: " << s.type << "\n";
   auto weights = c.with_prefix("param.");
   weights.merge(c.with_prefix("buffer."));
   longconv::io::write_safetensors(dir.file("weights.safetensors"), weights);
-  std::map<std::string, torch::Tensor> input{{"x", c.at("input.x")}};
-  if (c.has("input.lengths")) input["lengths"] = c.at("input.lengths");
-  longconv::io::write_safetensors(dir.file("input.safetensors"), input);
 
   std::string overrides;
-  for (const auto& o : longconv::test::ctor_overrides(longconv::test::multires_net_type(c), c.config["ctor"])) {
-    overrides += " '" + o + "'";
-  }
+  for (const auto& o : s.overrides) overrides += " '" + o + "'";
   for (const std::string dtype : {"float32", "float64"}) {
+    // Kernel-net cases record the position grid built in float64 too.
+    std::map<std::string, torch::Tensor> input{
+        {"x", dtype == "float64" && c.has("input64.x") ? c.at("input64.x") : c.at("input.x")}};
+    if (c.has("input.lengths")) input["lengths"] = c.at("input.lengths");
+    longconv::io::write_safetensors(dir.file("input.safetensors"), input);
     const auto r = longconv::test::run_cli(
-        dir, "forward " + dir.file("net.yaml") + overrides + " --weights " +
-                                 dir.file("weights.safetensors") + " --input " + dir.file("input.safetensors") +
-                                 " --output " + dir.file("y.safetensors") + " --dtype " + dtype + " --mode " +
-                                 c.config["mode"].get<std::string>());
-    ASSERT_EQ(r.code, 0) << name << " " << dtype << ": " << r.err;
+        dir, "forward " + dir.file("net.yaml") + overrides + " --weights " + dir.file("weights.safetensors") +
+                 " --input " + dir.file("input.safetensors") + " --output " + dir.file("y.safetensors") +
+                 " --dtype " + dtype + " --mode " + c.config["mode"].get<std::string>());
+    ASSERT_EQ(r.code, 0) << s.name << " " << dtype << ": " << r.err;
     const auto out = longconv::io::read_safetensors(dir.file("y.safetensors"));
-    const double tol_out = dtype == "float64" ? tol.f64_out : tol.f32_out;
-    EXPECT_EQ(out.tensors.at("y").scalar_type(), dtype == "float64" ? torch::kFloat64 : torch::kFloat32);
-    EXPECT_TRUE(close_to(name + " " + dtype + " y", out.tensors.at("y"), c.at("output64.y"), tol_out));
+    const double tol = dtype == "float64" ? s.tol64 : s.tol32;
+    const auto& y = out.tensors.at("y");
+    const auto& ref = c.at("output64.y");
+    EXPECT_EQ(y.scalar_type(), dtype == "float64" ? torch::kFloat64 : torch::kFloat32);
+    if (s.relative)
+      EXPECT_TRUE(close_scaled(s.name + " " + dtype + " y", y, ref, tol, ref.abs().max().item<double>()));
+    else
+      EXPECT_TRUE(close_to(s.name + " " + dtype + " y", y, ref, tol));
     for (const auto& [key, expected] : c.with_prefix("output64.buffer.")) {
       const auto& actual = out.tensors.at("buffer." + key);
       if (expected.is_floating_point()) {
-        EXPECT_TRUE(close_to(name + " " + dtype + " buffer " + key, actual, expected, tol_out));
+        EXPECT_TRUE(close_to(s.name + " " + dtype + " buffer " + key, actual, expected, tol));
       } else {
-        EXPECT_TRUE(torch::equal(actual.to(torch::kLong), expected)) << name << " buffer " << key;
+        EXPECT_TRUE(torch::equal(actual.to(torch::kLong), expected)) << s.name << " buffer " << key;
       }
     }
   }
 }
 
+void multires_case(const std::string& name) {
+  const auto c = longconv::test::load_golden("multires", name);
+  const auto tol = longconv::test::multires_tolerances(name);
+  const auto type = longconv::test::multires_net_type(c);
+  forward_case({"multires", name, type, longconv::test::ctor_overrides(type, c.config["ctor"]), tol.f32_out,
+                tol.f64_out, false});
+}
+
 }  // namespace
 
 TEST(ForwardGolden, Layers) {
-  for (const auto& name : longconv::test::golden_case_names("multires", "layer_")) forward_case(name);
+  for (const auto& name : longconv::test::golden_case_names("multires", "layer_")) multires_case(name);
 }
 
 TEST(ForwardGolden, Nets) {
-  for (const auto& name : longconv::test::golden_case_names("multires", "net_")) forward_case(name);
+  for (const auto& name : longconv::test::golden_case_names("multires", "net_")) multires_case(name);
+}
+
+TEST(ForwardGolden, Ccnn) {
+  for (const auto& name : longconv::test::golden_case_names("ccnn", "")) {
+    const auto c = longconv::test::load_golden("ccnn", name);
+    const auto overrides = longconv::test::ccnn_case_overrides(c);
+    const std::string type = overrides.front().substr(std::string("net.type=").size());
+    forward_case({"ccnn", name, type, overrides, longconv::test::ccnn_tolerances(name).out, 1e-8, true});
+  }
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "models/ccnn_registry.h"
 #include "models/multires_net.h"
 #include "nn/multires_layer.h"
 
@@ -125,7 +126,11 @@ NetType multires_net_type() {
 }
 
 const std::vector<NetType>& net_types() {
-  static const std::vector<NetType> types{multires_layer_type(), multires_net_type()};
+  static const std::vector<NetType> types = [] {
+    std::vector<NetType> all{multires_layer_type(), multires_net_type()};
+    for (auto& t : ccnn_net_types()) all.push_back(std::move(t));
+    return all;
+  }();
   return types;
 }
 

@@ -33,6 +33,9 @@ struct NetType {
   std::string help;
   // The type's keys, relative to the `net` section ("d_model", not "net.d_model").
   std::function<void(Schema&)> schema;
+  // Keys outside the `net` section, with their full paths ("kernel.type", "conv.use_fft"): the CCNN types take the
+  // reference config's top-level kernel/mask/conv sections. May be empty.
+  std::function<void(Schema&)> top_level_schema;
   // Fills data-dependent keys (d_input, d_output, n_tokens, max_length, ...) from the dataset; may be empty.
   std::function<void(Config&, const data::DatasetInfo&)> fill_from_data;
   std::function<Net(const Config&)> build;

@@ -77,6 +77,7 @@ Schema run_schema(const YAML::Node& raw) {
   net_keys.add_string("type", net.name, "module type", models::net_type_names());
   if (net.schema) net.schema(net_keys);
   s.merge("net", net_keys);
+  if (net.top_level_schema) net.top_level_schema(s);
 
   Schema dataset_keys;
   data::add_common_dataset_keys(dataset_keys);

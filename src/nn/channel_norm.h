@@ -1,0 +1,21 @@
+// Norm layers over the channels of [B, C, *spatial] by the reference's net.norm names: "BatchNorm" (BatchNorm1d/2d/3d
+// by data_dim), "LayerNorm" (ckconv.nn.LayerNorm: torch LayerNorm over C, registered as submodule `ln`), "Identity".
+#pragma once
+
+#include <string>
+
+#include <torch/torch.h>
+
+namespace longconv::nn {
+
+class ChannelLayerNormImpl : public torch::nn::Module {
+ public:
+  explicit ChannelLayerNormImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::LayerNorm ln{nullptr};
+};
+TORCH_MODULE(ChannelLayerNorm);
+
+torch::nn::AnyModule make_channel_norm(const std::string& name, int64_t channels, int64_t data_dim);
+
+}  // namespace longconv::nn

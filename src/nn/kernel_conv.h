@@ -1,0 +1,34 @@
+// Convolution of x [B, C, *S] with a sampled kernel (ckconv/nn/functional), output [B, O, *S]:
+//   causal (1D only): an even kernel gets one zero tap prepended (K' = K + 1), x is left-padded by K' - 1, and the
+//     last tap hits the current sample (cross-correlation);
+//   centred: x is padded by K_d // 2 per side (odd kernels; a 1D even kernel gets a zero tap prepended too).
+// kernel: [1, C, *K] when separable (depthwise, groups = C) or [O, C, *K]. bias: [C] (separable) / [O] or undefined.
+// Direct path: conv1d/2d/3d. FFT path: rfftn / irfftn over the spatial dims.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace longconv::nn {
+
+enum class FftLength {
+  Reference,  // 1D: the reference's N = L + K' - 1 and its odd-length irfft quirk; 2D/3D: exact, as the reference
+  Fast,       // the smallest 2^a 3^b 5^c length that makes the result the exact linear correlation
+};
+
+struct KernelConvOptions {
+  TORCH_ARG(bool, separable) = false;
+  TORCH_ARG(bool, causal) = false;
+  TORCH_ARG(bool, fft) = false;
+  TORCH_ARG(FftLength, fft_length) = FftLength::Reference;
+};
+
+torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel, const torch::Tensor& bias,
+                          const KernelConvOptions& options);
+
+// Rough multiply-add counts of one forward on the direct and the FFT path, for choosing between them ("auto").
+struct ConvCost {
+  double direct, fft;
+};
+ConvCost kernel_conv_cost(at::IntArrayRef x_sizes, at::IntArrayRef kernel_sizes, bool separable);
+
+}  // namespace longconv::nn
