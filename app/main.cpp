@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   longconv::cli::add_eval_command(app);
   longconv::cli::add_info_command(app);
   longconv::cli::add_forward_command(app);
+  longconv::cli::add_sample_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

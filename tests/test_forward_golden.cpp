@@ -1,4 +1,4 @@
-// `longconv forward` reproduces every MultiresLayer/MultiresNet golden case from files: a config holding the
+// `longconv forward` reproduces every MultiresLayer/MultiresNet/MultiresAR golden case from files: a config holding the
 // reference constructor's arguments, the reference state_dict as safetensors, and the recorded input.
 #include <gtest/gtest.h>
 
@@ -58,4 +58,8 @@ TEST(ForwardGolden, Layers) {
 
 TEST(ForwardGolden, Nets) {
   for (const auto& name : longconv::test::golden_case_names("multires", "net_")) forward_case(name);
+}
+
+TEST(ForwardGolden, AutoregressiveNets) {
+  for (const auto& name : longconv::test::golden_case_names("multires", "ar_")) forward_case(name);
 }
