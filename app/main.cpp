@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   longconv::cli::add_forward_command(app);
   longconv::cli::add_data_listops_command(app);
   longconv::cli::add_data_speech_command(app);
+  longconv::cli::add_sample_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

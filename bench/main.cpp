@@ -31,6 +31,7 @@ struct Target {
 const Target kTargets[] = {
     {"BM_MultiresLayerFused", "BM_MultiresLayerAten", 4.1, 5.0},
     {"BM_MultiresNetTrainStep", "", 2.3, 1.0},
+    {"BM_MultiresARSampleStreaming", "BM_MultiresARSampleFullRecompute", 0, 100.0},
 };
 
 }  // namespace

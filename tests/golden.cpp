@@ -52,7 +52,8 @@ std::vector<std::string> ctor_overrides(const std::string& type, const nlohmann:
 }
 
 std::string multires_net_type(const GoldenCase& c) {
-  return c.config["kind"] == "layer" ? "MultiresLayer" : "MultiresNet";
+  if (c.config["kind"] == "layer") return "MultiresLayer";
+  return c.config["kind"] == "ar" ? "MultiresAR" : "MultiresNet";
 }
 
 Tolerances multires_tolerances(const std::string& case_name) {

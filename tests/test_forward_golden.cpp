@@ -1,6 +1,6 @@
-// `longconv forward` reproduces every MultiresLayer/MultiresNet and CCNN golden case from files: a config holding the
-// reference's constructor arguments / config sections as overrides, the reference state_dict as safetensors, and the
-// recorded input.
+// `longconv forward` reproduces every MultiresLayer/MultiresNet/MultiresAR and CCNN golden case from files: a config
+// holding the reference's constructor arguments / config sections as overrides, the reference state_dict as
+// safetensors, and the recorded input.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -87,4 +87,8 @@ TEST(ForwardGolden, Ccnn) {
     const std::string type = overrides.front().substr(std::string("net.type=").size());
     forward_case({"ccnn", name, type, overrides, longconv::test::ccnn_tolerances(name).out, 1e-8, true});
   }
+}
+
+TEST(ForwardGolden, AutoregressiveNets) {
+  for (const auto& name : longconv::test::golden_case_names("multires", "ar_")) multires_case(name);
 }

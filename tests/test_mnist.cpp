@@ -203,3 +203,17 @@ TEST(Mnist, FashionMnistFromDebianPackage) {
   EXPECT_NEAR(x.mean().item<double>(), 0.0, 0.05);
   EXPECT_NEAR(x.std().item<double>(), 1.0, 0.05);
 }
+
+TEST(Mnist, DensityTaskGivesPixelsInMinusOneToOne) {
+  const MnistDir d(20, 5);
+  MnistOptions o = options_for(d, "sequence");
+  o.task = Task::Density;
+  const Splits s = make_mnist_splits(o);
+  EXPECT_EQ(s.info.task, Task::Density);
+  const auto x = values(s.test->get(3, nullptr).x);
+  for (int64_t k = 0; k < kPixels; ++k) ASSERT_EQ(x[k], (varied(3, k) / 255.0f - 0.5f) * 2.0f) << k;
+  // Pixels 0 and 255 (both occur in `varied`) land exactly on the mixture's edge bins.
+  const auto all = s.test->get(3, nullptr).x;
+  EXPECT_EQ(all.min().item<float>(), -1.0f);
+  EXPECT_EQ(all.max().item<float>(), 1.0f);
+}

@@ -34,8 +34,23 @@ TEST(Objective, ClassificationRejectsMismatchedShapes) {
   EXPECT_THROW(objective->loss(torch::zeros({3, 4}), batch), c10::Error);
 }
 
-TEST(Objective, UnimplementedTasksSaySo) {
-  EXPECT_THROW(make_objective(Task::Density), c10::Error);
+// One grey pixel x = 0 under a single logistic (mean 0, log-scale s): probability of its bin of width 2/255.
+TEST(Objective, DensityIsMixtureNllAndBitsPerDim) {
+  auto objective = make_objective(Task::Density);
+  EXPECT_EQ(objective->name(), "bits_per_dim");
+  EXPECT_FALSE(objective->higher_is_better());
+  const double s = -3.0;
+  auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  const double p = sigmoid(std::exp(-s) / 255.0) - sigmoid(-std::exp(-s) / 255.0);
+  // B = 2 sequences of L = 3 positions; params [B, 3 * nr_mix, L] = (logit, mean, log-scale).
+  auto params = torch::zeros({2, 3, 3}, torch::kFloat64);
+  params.select(1, 2).fill_(s);
+  Batch batch{torch::zeros({2, 1, 3}, torch::kFloat64), torch::zeros({2}, torch::kInt64), {}};
+  EXPECT_NEAR(objective->loss(params, batch).item<double>(), -3 * std::log(p), 1e-9);  // per sequence
+  objective->reset();
+  objective->add(params, batch);
+  EXPECT_NEAR(objective->value(), -std::log(p) / std::log(2.0), 1e-9);
+  EXPECT_EQ(objective->format(3.14159), "3.1416");
 }
 
 TEST(Objective, MultiLabelLossIsMeanBinaryCrossEntropy) {

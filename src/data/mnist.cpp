@@ -115,10 +115,17 @@ Splits make_mnist_splits(const MnistOptions& options) {
                              std::to_string(map->height) + "x" + std::to_string(map->width));
   const int64_t n_pixels = map->height * map->width;
 
+  if (options.task != Task::Classification && options.task != Task::Density)
+    throw std::invalid_argument("mnist: the task must be classification or density");
   for (int v = 0; v < 256; ++v) {
     const double x = v / 255.0;
-    map->value[static_cast<size_t>(v)] =
-        static_cast<float>(options.normalize ? (x - options.mean) / options.stddev : x);
+    float& value = map->value[static_cast<size_t>(v)];
+    if (options.task == Task::Density) {
+      // In float32 as torchvision's ToTensor and the reference's rescaling: exactly -1 and 1 at 0 and 255.
+      value = (static_cast<float>(v) / 255.0f - 0.5f) * 2.0f;
+    } else {
+      value = static_cast<float>(options.normalize ? (x - options.mean) / options.stddev : x);
+    }
   }
   if (map->layout == Layout::Permuted) {
     std::mt19937_64 rng(options.permutation_seed);
@@ -136,7 +143,7 @@ Splits make_mnist_splits(const MnistOptions& options) {
   }
   splits.test = std::make_shared<MnistDataset>(test_images, test_labels, map);
 
-  splits.info.task = Task::Classification;
+  splits.info.task = options.task;
   splits.info.d_input = 1;
   splits.info.d_output = kClasses;
   splits.info.max_length = n_pixels;

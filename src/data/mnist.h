@@ -23,6 +23,9 @@ struct MnistOptions {
   bool normalize = true;  // x = (pixel / 255 - mean) / stddev, else pixel / 255
   double mean = kMnistMean;
   double stddev = kMnistStd;
+  // Density: pixels for a discretized logistic mixture, x = (pixel / 255 - 0.5) * 2 in [-1, 1] (autoregressive.py's
+  // rescaling; `normalize` does not apply), and the task says so.
+  Task task = Task::Classification;
   double val_split = 0.1;  // fraction of the training file held out for validation; 0 leaves Splits::val null
   uint64_t split_seed = 42;
 };

@@ -21,7 +21,11 @@ void add_mnist_keys(Schema& s) {
                "image: [1, 28, 28]",
                {"sequence", "permuted", "image"})
       .add_int("permutation_seed", 0, "seed of the fixed pixel permutation (layout: permuted)")
-      .add_bool("normalize", true, "standardize pixels with the dataset's mean and std (else scale to [0, 1])");
+      .add_bool("normalize", true, "standardize pixels with the dataset's mean and std (else scale to [0, 1])")
+      .add_string("task", "classification",
+                  "classification: labels; density: pixels for autoregressive modelling, rescaled to [-1, 1] "
+                  "(normalize does not apply)",
+                  {"classification", "density"});
 }
 
 // MNIST and Fashion-MNIST differ only in where their files live and their pixel statistics.
@@ -34,6 +38,7 @@ DatasetType mnist_family(std::string name, std::string help, std::string default
     o.normalize = config.get_bool("dataset.normalize");
     o.mean = mean;
     o.stddev = stddev;
+    o.task = config.get_string("dataset.task") == "density" ? Task::Density : Task::Classification;
     o.val_split = config.get_float("dataset.val_split");
     o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
     return make_mnist_splits(o);

@@ -35,6 +35,67 @@ torch::Tensor apply_channel_norm(torch::nn::Module& norm, const torch::Tensor& x
   return norm.as<torch::nn::LayerNorm>()->forward(x.transpose(-1, -2)).transpose(-1, -2);
 }
 
+torch::Tensor InputEncoder::forward(const torch::Tensor& x) {
+  if (embedding) {
+    TORCH_CHECK(x.dim() == 2 && !x.is_floating_point(), "an embedding encoder expects int64 tokens [B, L], got ",
+                x.sizes(), " ", x.scalar_type());
+    return embedding->forward(x).transpose(-1, -2);
+  }
+  TORCH_CHECK(x.dim() == 3 && x.size(1) == d_input, "a linear encoder expects x of shape [B, ", d_input, ", L], got ",
+              x.sizes());
+  return linear->forward(x);
+}
+
+InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model, const std::string& encoder,
+                                    int64_t d_input, std::optional<int64_t> n_tokens, int64_t d_model) {
+  InputEncoder e;
+  e.d_input = d_input;
+  if (encoder == "linear") {
+    TORCH_CHECK(d_input >= 1, model, " d_input must be >= 1, got ", d_input);
+    e.linear = owner.register_module("encoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(d_input, d_model, 1)));
+  } else if (encoder == "embedding") {
+    TORCH_CHECK(n_tokens && *n_tokens >= 1, model, " with encoder 'embedding' needs n_tokens >= 1");
+    e.embedding = owner.register_module("encoder", torch::nn::Embedding(*n_tokens, d_model));
+  } else {
+    TORCH_CHECK(false, model, " encoder must be 'linear' or 'embedding', got '", encoder, "'");
+  }
+  return e;
+}
+
+torch::Tensor ResidualBlocks::forward(size_t i, const torch::Tensor& h) {
+  auto z = seq_layers[i]->as<nn::MultiresLayer>()->forward(h);
+  z = mixing_layers[i]->as<torch::nn::Sequential>()->forward(z);
+  return apply_channel_norm(*norms[i], z + h, batchnorm);
+}
+
+torch::Tensor ResidualBlocks::forward(torch::Tensor h) {
+  for (size_t i = 0; i < size(); ++i) h = forward(i, h);
+  return h;
+}
+
+ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const nn::MultiresLayerOptions& layer,
+                                        int64_t n_layers, bool batchnorm, bool output_conv) {
+  const int64_t d = layer.d_model();
+  ResidualBlocks b;
+  b.batchnorm = batchnorm;
+  b.seq_layers = owner.register_module("seq_layers", torch::nn::ModuleList());
+  b.mixing_layers = owner.register_module("mixing_layers", torch::nn::ModuleList());
+  b.norms = owner.register_module("norms", torch::nn::ModuleList());
+  for (int64_t i = 0; i < n_layers; ++i) {
+    b.seq_layers->push_back(nn::MultiresLayer(layer));
+    torch::nn::Sequential mixing(torch::nn::Conv1d(torch::nn::Conv1dOptions(d, 2 * d, 1)),
+                                 torch::nn::GLU(torch::nn::GLUOptions(-2)), nn::Dropout1d(layer.dropout()));
+    if (output_conv) mixing->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(d, d, 1)));
+    b.mixing_layers->push_back(mixing);
+    if (batchnorm) {
+      b.norms->push_back(torch::nn::BatchNorm1d(d));
+    } else {
+      b.norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+    }
+  }
+  return b;
+}
+
 MultiresNetImpl::MultiresNetImpl(MultiresNetOptions options_) : options(std::move(options_)) { reset(); }
 
 void MultiresNetImpl::reset() {
@@ -44,50 +105,17 @@ void MultiresNetImpl::reset() {
   TORCH_CHECK(o.n_layers() >= 1, "MultiresNet n_layers must be >= 1, got ", o.n_layers());
   TORCH_CHECK(o.d_output() >= 1, "MultiresNet d_output must be >= 1, got ", o.d_output());
   // Construction order follows the reference, so a seeded init draws the same numbers.
-  if (o.encoder() == "linear") {
-    TORCH_CHECK(o.d_input() >= 1, "MultiresNet d_input must be >= 1, got ", o.d_input());
-    linear_encoder = register_module("encoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(o.d_input(), o.d_model(), 1)));
-  } else if (o.encoder() == "embedding") {
-    TORCH_CHECK(o.n_tokens() && *o.n_tokens() >= 1, "MultiresNet with encoder 'embedding' needs n_tokens >= 1");
-    token_encoder = register_module("encoder", torch::nn::Embedding(*o.n_tokens(), o.d_model()));
-  } else {
-    TORCH_CHECK(false, "MultiresNet encoder must be 'linear' or 'embedding', got '", o.encoder(), "'");
-  }
-  seq_layers = register_module("seq_layers", torch::nn::ModuleList());
-  mixing_layers = register_module("mixing_layers", torch::nn::ModuleList());
-  norms = register_module("norms", torch::nn::ModuleList());
-  for (int64_t i = 0; i < o.n_layers(); ++i) {
-    seq_layers->push_back(nn::MultiresLayer(multires_layer_options(o.d_model(), o.kernel_size(), o.depth(), o.hinit(),
-                                                                   o.tree_select(), o.max_length(), o.dropout(),
-                                                                   o.d_mem(), o.indep_res_init())));
-    mixing_layers->push_back(torch::nn::Sequential(
-        torch::nn::Conv1d(torch::nn::Conv1dOptions(o.d_model(), 2 * o.d_model(), 1)),
-        torch::nn::GLU(torch::nn::GLUOptions(-2)), nn::Dropout1d(o.dropout())));
-    if (o.batchnorm()) {
-      norms->push_back(torch::nn::BatchNorm1d(o.d_model()));
-    } else {
-      norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model()})));
-    }
-  }
+  encoder = register_input_encoder(*this, "MultiresNet", o.encoder(), o.d_input(), o.n_tokens(), o.d_model());
+  blocks = register_residual_blocks(*this,
+                                    multires_layer_options(o.d_model(), o.kernel_size(), o.depth(), o.hinit(),
+                                                           o.tree_select(), o.max_length(), o.dropout(), o.d_mem(),
+                                                           o.indep_res_init()),
+                                    o.n_layers(), o.batchnorm(), /*output_conv=*/false);
   output_mapping = register_module("output_mapping", torch::nn::Linear(o.d_model(), o.d_output()));
 }
 
 torch::Tensor MultiresNetImpl::forward(const torch::Tensor& x, const torch::Tensor& lengths) {
-  torch::Tensor h;
-  if (token_encoder) {
-    TORCH_CHECK(x.dim() == 2 && !x.is_floating_point(), "MultiresNet with an embedding encoder expects int64 tokens [B, L], got ",
-                x.sizes(), " ", x.scalar_type());
-    h = token_encoder(x).transpose(-1, -2);
-  } else {
-    TORCH_CHECK(x.dim() == 3 && x.size(1) == options.d_input(), "MultiresNet expects x of shape [B, ",
-                options.d_input(), ", L], got ", x.sizes());
-    h = linear_encoder(x);
-  }
-  for (size_t i = 0; i < seq_layers->size(); ++i) {
-    auto z = seq_layers[i]->as<nn::MultiresLayer>()->forward(h);
-    z = mixing_layers[i]->as<torch::nn::Sequential>()->forward(z);
-    h = apply_channel_norm(*norms[i], z + h, options.batchnorm());
-  }
+  const torch::Tensor h = blocks.forward(encoder.forward(x));
   return output_mapping(masked_mean_pool(h, lengths));
 }
 

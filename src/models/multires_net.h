@@ -38,6 +38,36 @@ nn::MultiresLayerOptions multires_layer_options(int64_t d_model, int64_t kernel_
                                                 std::optional<int64_t> max_length, double dropout,
                                                 std::optional<int64_t> d_mem, bool indep_res_init);
 
+// The input encoder MultiresNet and MultiresAR share, registered on `owner` as "encoder": Conv1d(d_input, d_model, 1)
+// over floats [B, d_input, L] ("linear") or Embedding(n_tokens, d_model) over int64 tokens [B, L] ("embedding").
+struct InputEncoder {
+  torch::nn::Conv1d linear{nullptr};
+  torch::nn::Embedding embedding{nullptr};
+  int64_t d_input = 0;
+
+  torch::Tensor forward(const torch::Tensor& x);  // -> [B, d_model, L]
+};
+
+// `model` names the owner in errors.
+InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model, const std::string& encoder,
+                                    int64_t d_input, std::optional<int64_t> n_tokens, int64_t d_model);
+
+// The residual blocks MultiresNet and MultiresAR share, registered on `owner` as seq_layers.i, mixing_layers.i
+// (Conv1d(d, 2d, 1) -> GLU(-2) -> Dropout1d, then Conv1d(d, d, 1) when `output_conv`: MultiresAR's mixing) and
+// norms.i (BatchNorm1d or LayerNorm over channels), built layer by layer in the reference's order.
+struct ResidualBlocks {
+  torch::nn::ModuleList seq_layers{nullptr}, mixing_layers{nullptr}, norms{nullptr};
+  bool batchnorm = false;
+
+  // Block i on h [B, d_model, L]: norm(mixing(layer(h)) + h).
+  torch::Tensor forward(size_t i, const torch::Tensor& h);
+  torch::Tensor forward(torch::Tensor h);
+  size_t size() const { return seq_layers->size(); }
+};
+
+ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const nn::MultiresLayerOptions& layer,
+                                        int64_t n_layers, bool batchnorm, bool output_conv);
+
 // Mean over L of x [B, H, L], counting only steps t < lengths[b] when lengths is defined.
 torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& lengths);
 
@@ -49,9 +79,8 @@ class MultiresNetImpl : public torch::nn::Cloneable<MultiresNetImpl> {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& lengths = {});
 
   MultiresNetOptions options;
-  torch::nn::Conv1d linear_encoder{nullptr};    // registered as "encoder" when encoder == "linear"
-  torch::nn::Embedding token_encoder{nullptr};  // registered as "encoder" when encoder == "embedding"
-  torch::nn::ModuleList seq_layers{nullptr}, mixing_layers{nullptr}, norms{nullptr};
+  InputEncoder encoder;
+  ResidualBlocks blocks;
   torch::nn::Linear output_mapping{nullptr};
 };
 TORCH_MODULE(MultiresNet);

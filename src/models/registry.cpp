@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "models/ccnn_registry.h"
+#include "models/multires_ar.h"
 #include "models/multires_net.h"
 #include "nn/multires_layer.h"
 
@@ -16,6 +17,22 @@ void add_tree_keys(Schema& s) {
   s.add_string("tree_select", "fading", "which tree coefficients form the memory", {"fading", "uniform"})
       .add_bool("indep_res_init", false, "initialise the residual weight w[:, -1] independently of the memory size")
       .add_int("depth", std::nullopt, "tree depth; null: the smallest depth whose receptive field covers the length");
+}
+
+// Keys MultiresNet and MultiresAR share after d_input, with the reference constructors' names and defaults.
+void add_stack_keys(Schema& s) {
+  s.add_int("d_model", 256, "channels")
+      .add_int("n_layers", 4, "residual blocks")
+      .add_float("dropout", 0.2, "Dropout1d probability")
+      .add_bool("batchnorm", false, "BatchNorm1d instead of LayerNorm")
+      .add_string("encoder", "linear", "input encoder (filled from the dataset)", {"linear", "embedding"})
+      .add_int("n_tokens", std::nullopt, "vocabulary size for the embedding encoder (filled from the dataset)")
+      .add_string("layer_type", "multires", "sequence layer", {"multires"})
+      .add_int("max_length", std::nullopt, "sequence length (filled from the dataset)")
+      .add_string("hinit", std::nullopt, "wavelet for h0/h1: haar, db1-db10, sym2-sym10, coif1-coif5")
+      .add_int("d_mem", std::nullopt, "memory columns for tree_select uniform")
+      .add_int("kernel_size", 2, "filter length of h0 and h1 (a wavelet sets its own length)");
+  add_tree_keys(s);
 }
 
 // Facts `longconv info` prints for a stack of identical MultiresLayers.
@@ -66,11 +83,14 @@ NetType multires_layer_type() {
   return t;
 }
 
-MultiresNetOptions net_options(const Config& c) {
+void require_d_input(const Config& c) {
   TORCH_CHECK(!c.is_null("net.d_input"), c.origin(), ": net.d_input is null (training fills it from the dataset)");
-  return MultiresNetOptions(c.get_int("net.d_input"))
-      .d_output(c.get_int("net.d_output"))
-      .d_model(c.get_int("net.d_model"))
+}
+
+// The keys add_stack_keys declares, set on MultiresNetOptions or MultiresAROptions (same setters).
+template <class Options>
+Options stack_options(const Config& c, Options o) {
+  return o.d_model(c.get_int("net.d_model"))
       .n_layers(c.get_int("net.n_layers"))
       .dropout(c.get_float("net.dropout"))
       .batchnorm(c.get_bool("net.batchnorm"))
@@ -86,32 +106,31 @@ MultiresNetOptions net_options(const Config& c) {
       .indep_res_init(c.get_bool("net.indep_res_init"));
 }
 
+MultiresNetOptions net_options(const Config& c) {
+  require_d_input(c);
+  return stack_options(c, MultiresNetOptions(c.get_int("net.d_input")).d_output(c.get_int("net.d_output")));
+}
+
+// Input keys every stack fills from the dataset (MultiresNet adds d_output).
+void fill_stack_from_data(Config& c, const data::DatasetInfo& info) {
+  c.set_value("net.d_input", info.d_input);
+  c.set_value("net.max_length", info.max_length);
+  c.set_value<std::string>("net.encoder", info.n_tokens > 0 ? "embedding" : "linear");
+  if (info.n_tokens > 0) c.set_value("net.n_tokens", info.n_tokens);
+}
+
 NetType multires_net_type() {
   NetType t;
   t.name = "MultiresNet";
   t.help = "MultiresNet classifier (classification.py): logits [B, d_output]";
   t.schema = [](Schema& s) {
     s.add_int("d_input", std::nullopt, "input channels (filled from the dataset)")
-        .add_int("d_output", 10, "classes (filled from the dataset)")
-        .add_int("d_model", 256, "channels")
-        .add_int("n_layers", 4, "residual blocks")
-        .add_float("dropout", 0.2, "Dropout1d probability")
-        .add_bool("batchnorm", false, "BatchNorm1d instead of LayerNorm")
-        .add_string("encoder", "linear", "input encoder (filled from the dataset)", {"linear", "embedding"})
-        .add_int("n_tokens", std::nullopt, "vocabulary size for the embedding encoder (filled from the dataset)")
-        .add_string("layer_type", "multires", "sequence layer", {"multires"})
-        .add_int("max_length", std::nullopt, "sequence length (filled from the dataset)")
-        .add_string("hinit", std::nullopt, "wavelet for h0/h1: haar, db1-db10, sym2-sym10, coif1-coif5")
-        .add_int("d_mem", std::nullopt, "memory columns for tree_select uniform")
-        .add_int("kernel_size", 2, "filter length of h0 and h1 (a wavelet sets its own length)");
-    add_tree_keys(s);
+        .add_int("d_output", 10, "classes (filled from the dataset)");
+    add_stack_keys(s);
   };
   t.fill_from_data = [](Config& c, const data::DatasetInfo& info) {
-    c.set_value("net.d_input", info.d_input);
+    fill_stack_from_data(c, info);
     c.set_value("net.d_output", info.d_output);
-    c.set_value("net.max_length", info.max_length);
-    c.set_value<std::string>("net.encoder", info.n_tokens > 0 ? "embedding" : "linear");
-    if (info.n_tokens > 0) c.set_value("net.n_tokens", info.n_tokens);
   };
   t.build = [](const Config& c) {
     MultiresNet net(net_options(c));
@@ -119,7 +138,31 @@ NetType multires_net_type() {
   };
   t.describe = [](const Net& built) {
     auto& net = *built.module->as<MultiresNet>();
-    return describe_stack(*net.seq_layers[0]->as<nn::MultiresLayer>(), net.options.n_layers(),
+    return describe_stack(*net.blocks.seq_layers[0]->as<nn::MultiresLayer>(), net.options.n_layers(),
+                          net.options.max_length());
+  };
+  return t;
+}
+
+NetType multires_ar_type() {
+  NetType t;
+  t.name = "MultiresAR";
+  t.help = "MultiresAR autoregressive model (autoregressive.py): discretized logistic mixture parameters per position";
+  t.schema = [](Schema& s) {
+    s.add_int("d_input", std::nullopt, "input channels: 1 (grey) or 3 (RGB) (filled from the dataset)")
+        .add_int("nr_logistic_mix", 10, "logistic mixture components per position");
+    add_stack_keys(s);
+  };
+  t.fill_from_data = fill_stack_from_data;
+  t.build = [](const Config& c) {
+    require_d_input(c);
+    MultiresAR net(stack_options(
+        c, MultiresAROptions(c.get_int("net.d_input"), c.get_int("net.nr_logistic_mix"))));
+    return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); }};
+  };
+  t.describe = [](const Net& built) {
+    auto& net = *built.module->as<MultiresAR>();
+    return describe_stack(*net.blocks.seq_layers[0]->as<nn::MultiresLayer>(), net.options.n_layers(),
                           net.options.max_length());
   };
   return t;
@@ -127,7 +170,7 @@ NetType multires_net_type() {
 
 const std::vector<NetType>& net_types() {
   static const std::vector<NetType> types = [] {
-    std::vector<NetType> all{multires_layer_type(), multires_net_type()};
+    std::vector<NetType> all{multires_layer_type(), multires_net_type(), multires_ar_type()};
     for (auto& t : ccnn_net_types()) all.push_back(std::move(t));
     return all;
   }();

@@ -17,16 +17,19 @@ class Objective {
   // Mean loss over the batch (the quantity that is differentiated).
   virtual torch::Tensor loss(const torch::Tensor& output, const data::Batch& batch) const = 0;
 
-  // Metric accumulated over an epoch: reset(), add() per batch, value() at the end. Higher is better.
+  // Metric accumulated over an epoch: reset(), add() per batch, value() at the end. Better is higher unless
+  // higher_is_better() says otherwise.
   virtual void reset() = 0;
   virtual void add(const torch::Tensor& output, const data::Batch& batch) = 0;
   virtual double value() const = 0;
   virtual std::string name() const = 0;                // "accuracy"
   virtual std::string format(double value) const = 0;  // "87.12%"
+  // Picks the best epoch: accuracy grows, bits per dimension shrink.
+  virtual bool higher_is_better() const { return true; }
 };
 
 // Classification: cross entropy, accuracy in %. MultiLabel: BCE with logits, macro AUROC (train/auroc.h).
-// Density is not implemented yet (error).
+// Density: discretized logistic mixture negative log-likelihood, bits per dimension (lower is better).
 std::unique_ptr<Objective> make_objective(data::Task task);
 
 }  // namespace longconv::train

@@ -210,7 +210,10 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
     const EvalResult val = evaluate(splits_.val);
     const EvalResult test = evaluate(splits_.test);
 
-    const bool best = val.metric >= info.best_val_metric;
+    // Ties go to the later epoch, as the reference's `>=`; a NaN metric never wins.
+    const bool best = objective_->higher_is_better() ? val.metric >= info.best_val_metric
+                      : info.best_epoch == 0         ? !std::isnan(val.metric)
+                                                     : val.metric <= info.best_val_metric;
     if (best) {
       info.best_epoch = epoch + 1;
       info.best_val_metric = val.metric;

@@ -1,0 +1,56 @@
+// MultiresAR (autoregressive.py): the input shifted right by one position (a zero first), encoder -> n_layers x
+// [MultiresLayer -> Conv1d/GLU/Dropout1d/Conv1d mixing -> residual -> norm] -> Conv1d decoder to the parameters of a
+// discretized logistic mixture per position. Output [B, (3 if d_input == 1 else 10) * nr_logistic_mix, L]: output t
+// depends on x[..., < t] only. Names equal the reference state_dict keys (encoder.weight, seq_layers.0.w,
+// mixing_layers.0.3.weight, norms.0.bias, decoder.weight, ...).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "models/multires_net.h"
+
+namespace longconv::models {
+
+struct MultiresAROptions {
+  MultiresAROptions(int64_t d_input, int64_t nr_logistic_mix) : d_input_(d_input), nr_logistic_mix_(nr_logistic_mix) {}
+  TORCH_ARG(int64_t, d_input);
+  TORCH_ARG(int64_t, nr_logistic_mix);
+  TORCH_ARG(int64_t, d_model) = 256;
+  TORCH_ARG(int64_t, n_layers) = 4;
+  TORCH_ARG(double, dropout) = 0.2;
+  TORCH_ARG(bool, batchnorm) = false;
+  TORCH_ARG(std::string, encoder) = "linear";
+  TORCH_ARG(std::optional<int64_t>, n_tokens) = std::nullopt;
+  TORCH_ARG(std::string, layer_type) = "multires";
+  TORCH_ARG(std::optional<int64_t>, max_length) = std::nullopt;
+  TORCH_ARG(std::optional<std::string>, hinit) = std::nullopt;
+  TORCH_ARG(std::optional<int64_t>, depth) = std::nullopt;
+  TORCH_ARG(std::string, tree_select) = "fading";
+  TORCH_ARG(std::optional<int64_t>, d_mem) = std::nullopt;
+  TORCH_ARG(int64_t, kernel_size) = 2;
+  TORCH_ARG(bool, indep_res_init) = false;
+};
+
+// Mixture parameters per position: 3 per component for one channel (logit, mean, log-scale), 10 for three
+// (logit, and mean, log-scale, coefficient per channel).
+int64_t mixture_channels(int64_t d_input, int64_t nr_logistic_mix);
+
+class MultiresARImpl : public torch::nn::Cloneable<MultiresARImpl> {
+ public:
+  explicit MultiresARImpl(MultiresAROptions options);
+  void reset() override;
+  // x: [B, d_input, L] floats (linear encoder) or [B, L] int64 tokens (embedding) -> [B, d_output, L].
+  torch::Tensor forward(const torch::Tensor& x);
+
+  MultiresAROptions options;
+  int64_t d_output = 0;
+  InputEncoder encoder;
+  ResidualBlocks blocks;
+  torch::nn::Conv1d decoder{nullptr};
+};
+TORCH_MODULE(MultiresAR);
+
+}  // namespace longconv::models
