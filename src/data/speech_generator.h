@@ -20,7 +20,9 @@ struct SpeechGeneratorSummary {
   int64_t train = 0, validation = 0, testing = 0;
 };
 
-// Writes out_dir/<word>/<speaker>_nohash_<i>.wav and the two lists (files atomically). Deterministic in the seed.
+// Writes out_dir/<word>/<speaker>_nohash_<i>.wav and the two lists (files atomically). Names, voices, shifts, gains
+// and splits are deterministic in the seed; the audio is not bit-identical between runs (espeak-ng's own noise
+// sources, e.g. of the whisper and klatt variants, are unseeded).
 // Errors: espeak-ng or sox missing (names the Debian package) or failing (names the command).
 SpeechGeneratorSummary generate_speech_commands(const SpeechGeneratorOptions& options);
 
