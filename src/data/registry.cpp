@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "data/adding_problem.h"
+#include "data/copy_memory.h"
 #include "data/mnist.h"
+#include "data/voxel_solids.h"
 
 namespace longconv::data {
 namespace {
@@ -33,6 +36,72 @@ DatasetType mnist_family(std::string name, std::string help, std::string default
   return {std::move(name), std::move(help), add_mnist_keys, std::move(build)};
 }
 
+// Generated datasets: how many examples and from which seed.
+void add_generated_keys(Schema& s, int64_t train_size, int64_t test_size) {
+  s.add_int("train_size", train_size, "generated training examples (the validation split is held out of them)")
+      .add_int("test_size", test_size, "generated test examples")
+      .add_int("seed", 0, "seed of the generated examples");
+}
+
+GeneratedSizes generated_sizes(const Config& config) {
+  GeneratedSizes sizes;
+  sizes.train_size = config.get_int("dataset.train_size");
+  sizes.test_size = config.get_int("dataset.test_size");
+  sizes.seed = static_cast<uint64_t>(config.get_int("dataset.seed"));
+  sizes.val_split = config.get_float("dataset.val_split");
+  sizes.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+  return sizes;
+}
+
+DatasetType voxel_solids() {
+  auto schema = [](Schema& s) {
+    add_generated_keys(s, 6000, 1200);
+    s.add_int("resolution", 16, "voxels per grid edge: x is [1, resolution, resolution, resolution]");
+  };
+  auto build = [](const Config& config) {
+    VoxelSolidsOptions o;
+    o.resolution = config.get_int("dataset.resolution");
+    o.sizes = generated_sizes(config);
+    return make_voxel_solids_splits(o);
+  };
+  return {"voxel_solids",
+          "generated 3D occupancy grids of sphere, cube, cylinder, cone, torus, octahedron (random size, pose), 6 "
+          "classes",
+          schema, build};
+}
+
+DatasetType copy_memory() {
+  auto schema = [](Schema& s) {
+    add_generated_keys(s, 10000, 1000);
+    s.add_int("memory_size", 1000, "T: blank steps between the symbols and the marker; length T + 2 copy_length")
+        .add_int("copy_length", 10, "K: symbols to remember and copy");
+  };
+  auto build = [](const Config& config) {
+    CopyMemoryOptions o;
+    o.memory_size = config.get_int("dataset.memory_size");
+    o.copy_length = config.get_int("dataset.copy_length");
+    o.sizes = generated_sizes(config);
+    return make_copy_memory_splits(o);
+  };
+  return {"copy_memory", "generated copy memory task: recall 10 symbols after T blanks, 10 classes per step",
+          schema, build};
+}
+
+DatasetType adding_problem() {
+  auto schema = [](Schema& s) {
+    add_generated_keys(s, 50000, 1000);
+    s.add_int("seq_length", 1000, "L: sequence length");
+  };
+  auto build = [](const Config& config) {
+    AddingProblemOptions o;
+    o.seq_length = config.get_int("dataset.seq_length");
+    o.sizes = generated_sizes(config);
+    return make_adding_problem_splits(o);
+  };
+  return {"adding_problem", "generated adding problem: the sum of the two marked values of a sequence (regression)",
+          schema, build};
+}
+
 // Later datasets (CIFAR, ListOps, Speech Commands, ...) are one row each.
 const std::vector<DatasetType>& table() {
   static const std::vector<DatasetType> types = {
@@ -40,6 +109,9 @@ const std::vector<DatasetType>& table() {
                    "/usr/share/datasets/fashion-mnist", kFashionMnistMean, kFashionMnistStd),
       mnist_family("mnist", "MNIST: 28x28 grey images of digits, 10 classes", "/usr/share/datasets/mnist", kMnistMean,
                    kMnistStd),
+      voxel_solids(),
+      copy_memory(),
+      adding_problem(),
   };
   return types;
 }

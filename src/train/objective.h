@@ -25,7 +25,8 @@ class Objective {
   virtual std::string format(double value) const = 0;  // "87.12%"
 };
 
-// Classification: cross entropy, accuracy in %. MultiLabel and Density are not implemented yet (error).
+// Classification: cross entropy, accuracy in % (per example, or per step for [B, L] labels). Regression: mean squared
+// error, metric neg_mse. MultiLabel and Density are not implemented yet (error).
 std::unique_ptr<Objective> make_objective(data::Task task);
 
 }  // namespace longconv::train
