@@ -78,3 +78,31 @@ TEST(Objective, MultiLabelMacroAurocOverTheEpoch) {
   objective->reset();
   EXPECT_DOUBLE_EQ(objective->value(), 0.0);
 }
+
+TEST(Objective, PerStepClassificationCountsEveryStep) {
+  auto objective = make_objective(Task::Classification);
+  // Logits [B=1, classes=2, L=3]; labels [1, 3]; steps 0 and 2 right.
+  const auto logits = torch::tensor({{{2.0, 0.0, 1.0}, {0.0, 1.0, 0.0}}});
+  Batch batch{torch::zeros({1, 1, 3}), torch::tensor({{0, 0, 0}}, torch::kInt64), {}};
+  objective->reset();
+  objective->add(logits, batch);
+  EXPECT_NEAR(objective->value(), 200.0 / 3.0, 1e-9);
+  const double expected =
+      (std::log(1 + std::exp(-2.0)) + std::log(1 + std::exp(1.0)) + std::log(1 + std::exp(-1.0))) / 3;
+  EXPECT_NEAR(objective->loss(logits, batch).item<double>(), expected, 1e-6);
+  Batch short_labels{torch::zeros({1, 1, 2}), torch::tensor({{0, 0}}, torch::kInt64), {}};
+  EXPECT_THROW(objective->loss(logits, short_labels), c10::Error);
+}
+
+TEST(Objective, RegressionIsMeanSquaredErrorWithNegatedMetric) {
+  auto objective = make_objective(Task::Regression);
+  EXPECT_EQ(objective->name(), "neg_mse");
+  Batch batch{torch::zeros({2, 1}), torch::tensor({{1.0f}, {2.0f}}), {}};
+  const auto output = torch::tensor({{1.5f}, {1.0f}});
+  EXPECT_NEAR(objective->loss(output, batch).item<double>(), (0.25 + 1.0) / 2, 1e-6);
+  objective->reset();
+  objective->add(output, batch);
+  objective->add(torch::tensor({{1.0f}, {2.0f}}), batch);  // exact
+  EXPECT_NEAR(objective->value(), -(0.25 + 1.0) / 4, 1e-9);
+  EXPECT_THROW(objective->loss(torch::zeros({2}), batch), c10::Error);
+}

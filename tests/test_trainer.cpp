@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
+#include <map>
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "io/atomic_file.h"
 #include "temp_dir.h"
+#include "train/optimizer.h"
 #include "train/trainer.h"
 
 using namespace longconv;
@@ -75,10 +78,40 @@ train::TrainerOptions toy_options(const std::string& out_dir) {
   return o;
 }
 
-train::TrainResult fit(const models::Net& net, const std::string& out_dir, bool resume, bool overwrite = false) {
-  train::Trainer trainer(net, toy_splits(), train::make_objective(data::Task::Classification), toy_options(out_dir),
-                         "seed: 1\n");
+train::TrainResult fit(const models::Net& net, const train::TrainerOptions& options, bool resume,
+                       bool overwrite = false) {
+  train::Trainer trainer(net, toy_splits(), train::make_objective(data::Task::Classification), options, "seed: 1\n");
   return trainer.fit(resume, overwrite);
+}
+
+train::TrainResult fit(const models::Net& net, const std::string& out_dir, bool resume, bool overwrite = false) {
+  return fit(net, toy_options(out_dir), resume, overwrite);
+}
+
+// The toy net with the conv as a "mask" parameter group and the head's weight norm as its regularizer.
+models::Net grouped_toy_net(int64_t crash_after_batches = 0) {
+  models::Net net = toy_net(crash_after_batches);
+  net.param_groups["mask"] = {"conv.weight", "conv.bias"};
+  auto module = net.module;
+  net.regularizer = [module] { return module->named_parameters()["head.weight"].norm(); };
+  return net;
+}
+
+train::TrainerOptions grouped_options(const std::string& out_dir, double mask_lr_ratio, double ln_weight_decay) {
+  train::TrainerOptions o = toy_options(out_dir);
+  o.group_lr_ratios["mask"] = mask_lr_ratio;
+  o.weight_decay_type = "ln_loss";
+  o.weight_decay = ln_weight_decay;
+  return o;
+}
+
+std::string error_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const c10::Error& e) {
+    return e.what_without_backtrace();
+  }
+  return "";
 }
 
 std::vector<std::string> lines(const std::string& path) {
@@ -90,22 +123,24 @@ std::vector<std::string> lines(const std::string& path) {
 
 }  // namespace
 
-TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) {
+// Trains the net of `make_net` straight through, and again killed in epoch 2 and resumed; both end identical.
+void expect_resume_is_bit_identical(const std::function<models::Net(int64_t)>& make_net,
+                                    const std::function<train::TrainerOptions(const std::string&)>& options) {
   test::TempDir dir;
   const std::string straight_dir = dir.file("straight"), resumed_dir = dir.file("resumed");
 
-  const models::Net straight = toy_net();
-  const auto straight_result = fit(straight, straight_dir, /*resume=*/false);
+  const models::Net straight = make_net(0);
+  const auto straight_result = fit(straight, options(straight_dir), /*resume=*/false);
   EXPECT_EQ(straight_result.epochs_done, 2);
 
   // Killed in the first batch of epoch 2, after last.ckpt of epoch 1 was written.
-  EXPECT_THROW(fit(toy_net(/*crash_after_batches=*/6), resumed_dir, false), std::runtime_error);
+  EXPECT_THROW(fit(make_net(/*crash_after_batches=*/6), options(resumed_dir), false), std::runtime_error);
   ASSERT_EQ(lines(resumed_dir + "/metrics.jsonl").size(), 1u);
   // Also as if killed between writing last.ckpt and appending its log line: resume restores the line.
   io::write_file_atomic(resumed_dir + "/metrics.jsonl", std::string_view());
 
-  const models::Net resumed = toy_net();
-  const auto resumed_result = fit(resumed, resumed_dir, /*resume=*/true);
+  const models::Net resumed = make_net(0);
+  const auto resumed_result = fit(resumed, options(resumed_dir), /*resume=*/true);
 
   const auto a = straight.module->named_parameters();
   const auto b = resumed.module->named_parameters();
@@ -118,8 +153,75 @@ TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) {
     EXPECT_TRUE(std::filesystem::exists(resumed_dir + "/" + file)) << file;
 
   // A finished run resumes to nothing more.
-  EXPECT_EQ(fit(resumed, resumed_dir, true).epochs_done, 2);
+  EXPECT_EQ(fit(resumed, options(resumed_dir), true).epochs_done, 2);
   EXPECT_EQ(lines(resumed_dir + "/metrics.jsonl").size(), 2u);
+}
+
+TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) { expect_resume_is_bit_identical(toy_net, toy_options); }
+
+TEST(Trainer, ResumeWithParamGroupsAndLnLossIsBitIdentical) {
+  expect_resume_is_bit_identical(grouped_toy_net,
+                                 [](const std::string& out_dir) { return grouped_options(out_dir, 0.1, 0.01); });
+}
+
+TEST(Trainer, MaskLrRatioScalesOnlyTheMaskGroup) {
+  test::TempDir dir;
+  const models::Net net = grouped_toy_net();
+  const auto before = net.module->named_parameters();
+  std::map<std::string, torch::Tensor> initial;
+  for (const auto& p : before) initial[p.key()] = p.value().detach().clone();
+  // Ratio 0: the mask group never moves (AdamW's decoupled decay is scaled by lr too), the rest trains.
+  train::TrainerOptions o = grouped_options(dir.file("run"), 0.0, 0.0);
+  o.weight_decay_type = "optimizer";
+  fit(net, o, false);
+  const auto after = net.module->named_parameters();
+  EXPECT_TRUE(torch::equal(after["conv.weight"], initial["conv.weight"]));
+  EXPECT_TRUE(torch::equal(after["conv.bias"], initial["conv.bias"]));
+  EXPECT_FALSE(torch::equal(after["head.weight"], initial["head.weight"]));
+}
+
+TEST(Trainer, LnLossShrinksTheRegularizedWeightsWithoutOptimizerDecay) {
+  test::TempDir dir;
+  const models::Net plain = grouped_toy_net(), penalized = grouped_toy_net();
+  fit(plain, grouped_options(dir.file("plain"), 1.0, 0.0), false);
+  fit(penalized, grouped_options(dir.file("penalized"), 1.0, 1.0), false);
+  const double plain_norm = plain.module->named_parameters()["head.weight"].norm().item<double>();
+  const double penalized_norm = penalized.module->named_parameters()["head.weight"].norm().item<double>();
+  EXPECT_LT(penalized_norm, 0.8 * plain_norm);
+
+  // The optimizer itself does not decay under ln_loss.
+  const auto optimizer = train::make_optimizer(grouped_options(dir.file("x"), 0.5, 1.0), penalized);
+  ASSERT_EQ(optimizer.optimizer->param_groups().size(), 2u);
+  EXPECT_EQ(optimizer.lr_ratios, (std::vector<double>{1.0, 0.5}));
+  for (auto& group : optimizer.optimizer->param_groups())
+    EXPECT_EQ(static_cast<torch::optim::AdamWOptions&>(group.options()).weight_decay(), 0.0);
+  EXPECT_EQ(optimizer.optimizer->param_groups()[1].params().size(), 2u);
+  EXPECT_EQ(optimizer.optimizer->param_groups()[0].params().size(), 2u);  // head weight and bias
+}
+
+TEST(Trainer, ParamGroupMistakesAreErrorsNamingThem) {
+  test::TempDir dir;
+  models::Net net = grouped_toy_net();
+  // A ratio for a group the net lacks; ratio 1 (the default) is accepted.
+  train::TrainerOptions o = grouped_options(dir.file("run"), 1.0, 0.0);
+  o.group_lr_ratios["kernel"] = 0.5;
+  EXPECT_NE(error_message([&] { train::make_optimizer(o, net); }).find("optimizer.kernel_lr_ratio"), std::string::npos);
+  o.group_lr_ratios["kernel"] = 1.0;
+  EXPECT_NO_THROW(train::make_optimizer(o, net));
+
+  net.param_groups["mask"].push_back("conv.nope");
+  EXPECT_NE(error_message([&] { train::make_optimizer(o, net); }).find("conv.nope"), std::string::npos);
+  net.param_groups["mask"].back() = "head.bias";
+  net.param_groups["other"] = {"head.bias"};
+  EXPECT_NE(error_message([&] { train::make_optimizer(o, net); }).find("two parameter groups"), std::string::npos);
+
+  // ln_loss with a weight decay needs a regularizer.
+  models::Net bare = toy_net();
+  EXPECT_NE(error_message([&] {
+              train::Trainer(bare, toy_splits(), train::make_objective(data::Task::Classification),
+                             grouped_options(dir.file("bare"), 1.0, 0.1), "");
+            }).find("regularizer"),
+            std::string::npos);
 }
 
 TEST(Trainer, MetricsLogHasOneRecordPerEpoch) {

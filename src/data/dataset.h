@@ -12,7 +12,7 @@
 namespace longconv::data {
 
 // One example. x: float features [C, L] (sequence), [C, H, W] (image) ..., or int64 tokens [L].
-// y: int64 scalar class, or float [K] for multi-label targets. length: valid steps (<= L) for padded token
+// y: int64 scalar class (or [L] classes, one per step), or float [K] for multi-label and regression targets. length: valid steps (<= L) for padded token
 // sequences, -1 when every step is valid.
 struct Example {
   torch::Tensor x;
@@ -29,7 +29,9 @@ struct Batch {
 };
 
 // What a task's learning problem looks like; training fills data-dependent net keys from it.
-enum class Task { Classification, MultiLabel, Density };
+// Classification: y int64 [] (one class per example) or [L] (one per step, logits [B, classes, L]).
+// Regression: y float [K], mean squared error.
+enum class Task { Classification, MultiLabel, Density, Regression };
 
 struct DatasetInfo {
   Task task = Task::Classification;

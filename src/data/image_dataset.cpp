@@ -68,7 +68,7 @@ torch::Tensor random_crop_flip(const torch::Tensor& image, int64_t size, int64_t
               " wider than the ", height, "x", width, " image");
   const auto top = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(height + 2 * padding - size + 1)));
   const auto left = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(width + 2 * padding - size + 1)));
-  const bool flip = uniform_unit(rng) < 0.5;
+  const bool flip = uniform01(rng) < 0.5;
   // Symmetric padding repeats the edge pixel: source index -1 reads 0, n reads n - 1.
   const auto mirror = [](int64_t i, int64_t n) { return i < 0 ? -i - 1 : (i >= n ? 2 * n - i - 1 : i); };
   torch::Tensor out = torch::empty({channels, size, size}, torch::kUInt8);

@@ -41,7 +41,7 @@ int apply(Op op, std::vector<int> args) {
 // generate_tree(depth, max_depth, max_args) of listops.py, rendered with to_string's parentheses: an operator with
 // arguments a1..ak is the left-nested pairs ((((OP a1) a2) .. ak) ]).
 Tree generate_tree(int64_t depth, const ListOpsGeneratorOptions& o, std::mt19937_64& rng) {
-  const double r = depth < o.max_depth ? uniform_unit(rng) : 1.0;
+  const double r = depth < o.max_depth ? uniform01(rng) : 1.0;
   Tree t;
   if (r > kValueP) {
     t.value = static_cast<int>(uniform_below(rng, 10));

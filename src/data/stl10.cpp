@@ -76,7 +76,7 @@ std::shared_ptr<ImageDataset> read_split(const std::string& dir, const std::stri
   const bool augment = o.augment;
   ImageTransform transform = [size, enlarged, augment](const torch::Tensor& image, std::mt19937_64* rng) {
     if (!(augment && rng)) return resize(image, size, size);
-    const torch::Tensor rotated = rotate_nearest(resize(image, enlarged, enlarged), uniform_unit(*rng) * 30.0 - 15.0);
+    const torch::Tensor rotated = rotate_nearest(resize(image, enlarged, enlarged), uniform01(*rng) * 30.0 - 15.0);
     return random_crop_flip(rotated, size, 0, *rng);
   };
   return std::make_shared<ImageDataset>(

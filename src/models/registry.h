@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,13 @@ namespace longconv::models {
 struct Net {
   std::shared_ptr<torch::nn::Module> module;
   std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& lengths)> forward;
+  // Optional weight penalty, before weighting, that `optimizer.weight_decay_type: ln_loss` adds to the training loss
+  // times optimizer.weight_decay (CCNN: the reference's LnLoss). Called right after the training forward, so it may
+  // use what that forward sampled (the conv kernels).
+  std::function<torch::Tensor()> regularizer = {};
+  // Optional named subsets of the parameters (state_dict names) that the optimizer gives their own learning rate,
+  // e.g. "mask" for optimizer.mask_lr_ratio. The remaining parameters form the first optimizer group.
+  std::map<std::string, std::vector<std::string>> param_groups = {};
 };
 
 // What `longconv info` reports beyond the parameter count.

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "train/auroc.h"
 #include "nn/discretized_mix_logistic.h"
+#include "train/auroc.h"
 
 namespace longconv::train {
 namespace {
@@ -23,7 +23,7 @@ class Classification : public Objective {
   void add(const torch::Tensor& output, const data::Batch& batch) override {
     check(output, batch);
     correct_ += output.argmax(1).eq(batch.y).sum().item<int64_t>();
-    total_ += batch.y.size(0);
+    total_ += batch.y.numel();
   }
 
   // An empty epoch has no accuracy; 0 keeps the log numeric and can never win "best".
@@ -33,9 +33,11 @@ class Classification : public Objective {
 
  private:
   static void check(const torch::Tensor& output, const data::Batch& batch) {
-    TORCH_CHECK(output.dim() == 2 && batch.y.dim() == 1 && output.size(0) == batch.y.size(0),
-                "classification expects logits [B, classes] and labels [B], got output ", output.sizes(),
-                " and labels ", batch.y.sizes());
+    // Per-step labels [B, L] pair with logits [B, classes, L], as cross_entropy takes them.
+    const bool per_step = output.dim() == 3 && batch.y.dim() == 2 && output.size(2) == batch.y.size(1);
+    TORCH_CHECK(((output.dim() == 2 && batch.y.dim() == 1) || per_step) && output.size(0) == batch.y.size(0),
+                "classification expects logits [B, classes] and labels [B] (or [B, classes, L] and [B, L]), got "
+                "output ", output.sizes(), " and labels ", batch.y.sizes());
   }
 
   int64_t correct_ = 0;
@@ -106,6 +108,39 @@ class Density : public Objective {
   int64_t dims_ = 0;
 };
 
+// Mean squared error; the metric is its negation, so that higher is better as for every metric.
+class Regression : public Objective {
+ public:
+  torch::Tensor loss(const torch::Tensor& output, const data::Batch& batch) const override {
+    check(output, batch);
+    return torch::mse_loss(output, batch.y);
+  }
+
+  void reset() override { squared_error_ = 0, count_ = 0; }
+
+  void add(const torch::Tensor& output, const data::Batch& batch) override {
+    check(output, batch);
+    squared_error_ += (output - batch.y).square().sum().item<double>();
+    count_ += batch.y.numel();
+  }
+
+  // An empty epoch has no error; -inf can never win "best".
+  double value() const override {
+    return count_ == 0 ? -std::numeric_limits<double>::infinity() : -squared_error_ / static_cast<double>(count_);
+  }
+  std::string name() const override { return "neg_mse"; }
+  std::string format(double value) const override { return fmt::format("{:.6g}", value); }
+
+ private:
+  static void check(const torch::Tensor& output, const data::Batch& batch) {
+    TORCH_CHECK(output.sizes() == batch.y.sizes(), "regression expects outputs shaped as the targets, got output ",
+                output.sizes(), " and targets ", batch.y.sizes());
+  }
+
+  double squared_error_ = 0;
+  int64_t count_ = 0;
+};
+
 }  // namespace
 
 std::unique_ptr<Objective> make_objective(data::Task task) {
@@ -116,6 +151,8 @@ std::unique_ptr<Objective> make_objective(data::Task task) {
       return std::make_unique<MultiLabel>();
     case data::Task::Density:
       return std::make_unique<Density>();
+    case data::Task::Regression:
+      return std::make_unique<Regression>();
   }
   TORCH_CHECK(false, "unknown task ", static_cast<int>(task));
 }

@@ -28,8 +28,9 @@ class Objective {
   virtual bool higher_is_better() const { return true; }
 };
 
-// Classification: cross entropy, accuracy in %. MultiLabel: BCE with logits, macro AUROC (train/auroc.h).
-// Density: discretized logistic mixture negative log-likelihood, bits per dimension (lower is better).
+// Classification: cross entropy, accuracy in % (per example, or per step for [B, L] labels). Regression: mean squared
+// error, metric neg_mse. MultiLabel: BCE with logits, macro AUROC (train/auroc.h). Density: discretized logistic
+// mixture negative log-likelihood, bits per dimension (lower is better).
 std::unique_ptr<Objective> make_objective(data::Task task);
 
 }  // namespace longconv::train

@@ -31,6 +31,11 @@ void add_train_keys(Schema& s) {
   s.add_string("optimizer.name", "AdamW", "optimizer", {"AdamW", "Adam"})
       .add_float("optimizer.lr", 0.01, "peak learning rate")
       .add_float("optimizer.weight_decay", 0.01, "weight decay (decoupled for AdamW, L2 for Adam)")
+      .add_string("optimizer.weight_decay_type", "optimizer",
+                  "optimizer: the optimizer applies weight_decay; ln_loss: weight_decay times the net's regularizer "
+                  "(CCNN: sum of L2 norms of weights and sampled kernels) is added to the loss (reference CCNN)",
+                  {"optimizer", "ln_loss"})
+      .add_float("optimizer.mask_lr_ratio", 1.0, "the mask parameters' learning rate is lr times this (CCNN)")
       .add_float("optimizer.beta1", 0.9, "Adam beta1")
       .add_float("optimizer.beta2", 0.999, "Adam beta2")
       .add_float("optimizer.eps", 1e-8, "Adam epsilon");
@@ -127,6 +132,8 @@ TrainerOptions trainer_options(const Config& c) {
   o.optimizer = c.get_string("optimizer.name");
   o.lr = float_at_least(c, "optimizer.lr", 0.0, /*strict=*/true);
   o.weight_decay = float_at_least(c, "optimizer.weight_decay", 0.0);
+  o.weight_decay_type = c.get_string("optimizer.weight_decay_type");
+  o.group_lr_ratios["mask"] = float_at_least(c, "optimizer.mask_lr_ratio", 0.0);
   o.beta1 = float_at_least(c, "optimizer.beta1", 0.0);
   o.beta2 = float_at_least(c, "optimizer.beta2", 0.0);
   if (o.beta1 >= 1) throw out_of_range(c, "optimizer.beta1", fmt::format("{}", o.beta1), "< 1");

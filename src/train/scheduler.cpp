@@ -22,9 +22,11 @@ double LrSchedule::lr_at(int64_t step) const {
   return options_.base_lr * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));
 }
 
-void LrSchedule::apply(torch::optim::Optimizer& optimizer) const {
-  const double value = lr();
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(value);
+void LrSchedule::apply(torch::optim::Optimizer& optimizer, const std::vector<double>& lr_ratios) const {
+  auto& groups = optimizer.param_groups();
+  TORCH_CHECK(lr_ratios.empty() || lr_ratios.size() == groups.size(), "LrSchedule::apply: ", lr_ratios.size(),
+              " lr ratios for ", groups.size(), " param groups");
+  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lr() * (lr_ratios.empty() ? 1.0 : lr_ratios[i]));
 }
 
 void LrSchedule::save(torch::serialize::OutputArchive& archive) const { archive.write("step", c10::IValue(step_)); }

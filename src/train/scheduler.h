@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -27,8 +28,8 @@ class LrSchedule {
   void step() { ++step_; }
   int64_t step_count() const { return step_; }
 
-  // Sets `lr` on every param group of `optimizer`.
-  void apply(torch::optim::Optimizer& optimizer) const;
+  // Sets `lr` on every param group of `optimizer`, times lr_ratios[i] for group i when given.
+  void apply(torch::optim::Optimizer& optimizer, const std::vector<double>& lr_ratios = {}) const;
 
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);

@@ -10,6 +10,7 @@
 #include "io/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/metrics_log.h"
+#include "train/optimizer.h"
 #include "train/progress.h"
 
 namespace longconv::train {
@@ -20,17 +21,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 int64_t capped(int64_t n, const std::optional<int64_t>& cap) { return cap ? std::min(n, *cap) : n; }
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o, std::vector<torch::Tensor> params) {
-  if (o.optimizer == "AdamW")
-    return std::make_unique<torch::optim::AdamW>(
-        std::move(params),
-        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
-  TORCH_CHECK(o.optimizer == "Adam", "optimizer.name: expected AdamW or Adam, got '", o.optimizer, "'");
-  return std::make_unique<torch::optim::Adam>(
-      std::move(params),
-      torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
-}
 
 // "key: old -> new" for every leaf that differs between two resolved configs.
 std::vector<std::string> config_differences(const YAML::Node& a, const YAML::Node& b, const std::string& prefix = "") {
@@ -69,6 +59,8 @@ Trainer::Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective
       config_yaml_(std::move(config_yaml)) {
   TORCH_CHECK(net_.module && net_.forward, "Trainer: the net has no module or forward");
   TORCH_CHECK(objective_, "Trainer: no objective");
+  TORCH_CHECK(options_.weight_decay_type != "ln_loss" || options_.weight_decay == 0 || net_.regularizer,
+              "optimizer.weight_decay_type: ln_loss needs a net type that defines a regularizer; this one has none");
   net_.module->to(options_.device);
 }
 
@@ -80,7 +72,8 @@ data::Batch Trainer::to_device(data::Batch batch) const {
 }
 
 Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches,
-                                         torch::optim::Optimizer& optimizer, LrSchedule& schedule) {
+                                         torch::optim::Optimizer& optimizer, const std::vector<double>& lr_ratios,
+                                         LrSchedule& schedule) {
   Progress progress(stderr, Progress::stderr_is_terminal(), options_.log_every);
   const auto params = net_.module->parameters();
   net_.module->train();
@@ -94,15 +87,18 @@ Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader
   for (int64_t i = 0; i < n_batches && loader.next(batch); ++i) {
     batch = to_device(std::move(batch));
     stats.lr = schedule.lr();
-    schedule.apply(optimizer);
+    schedule.apply(optimizer, lr_ratios);
     optimizer.zero_grad();
     const torch::Tensor output = net_.forward(batch.x, batch.lengths);
     const torch::Tensor loss = objective_->loss(output, batch);
     const double loss_value = loss.item<double>();
+    // As the reference, the logged training loss leaves the penalty out.
+    const bool penalize = options_.weight_decay_type == "ln_loss" && options_.weight_decay > 0;
+    const torch::Tensor total = penalize ? loss + options_.weight_decay * net_.regularizer() : loss;
     // A diverged run only gets worse; stopping keeps the last good checkpoint as the latest.
     TORCH_CHECK(std::isfinite(loss_value), "training loss is ", loss_value, " at epoch ", epoch + 1, ", batch ", i + 1,
                 "; try a lower optimizer.lr or set train.grad_clip");
-    loss.backward();
+    total.backward();
     if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, options_.grad_clip);
     optimizer.step();
     schedule.step();
@@ -180,7 +176,8 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
   const int64_t n_batches = capped(train_loader.num_batches(), options_.max_train_batches);
   TORCH_CHECK(n_batches > 0, "the training set is empty");
 
-  auto optimizer = make_optimizer(options_, net_.module->parameters());
+  RunOptimizer run_optimizer = make_optimizer(options_, net_);
+  torch::optim::Optimizer* optimizer = run_optimizer.optimizer.get();
   ScheduleOptions so;
   so.name = options_.schedule;
   so.base_lr = options_.lr;
@@ -194,7 +191,7 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
   CheckpointInfo info;
   if (resume) {
     TORCH_CHECK(fs::exists(last_path), "cannot resume: ", last_path, " does not exist");
-    info = load_checkpoint(last_path, *net_.module, optimizer.get(), &schedule, /*restore_rng=*/true);
+    info = load_checkpoint(last_path, *net_.module, optimizer, &schedule, /*restore_rng=*/true);
     const auto changed = config_differences(YAML::Load(info.config_yaml), YAML::Load(config_yaml_));
     for (const auto& change : changed) fmt::print(stderr, "warning: resuming with a changed config: {}\n", change);
   }
@@ -206,7 +203,7 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
 
   const std::string metric = objective_->name();
   for (int64_t epoch = info.epoch; epoch < options_.epochs; ++epoch) {
-    const EpochStats train = train_epoch(epoch, train_loader, n_batches, *optimizer, schedule);
+    const EpochStats train = train_epoch(epoch, train_loader, n_batches, *optimizer, run_optimizer.lr_ratios, schedule);
     const EvalResult val = evaluate(splits_.val);
     const EvalResult test = evaluate(splits_.test);
 

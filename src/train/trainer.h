@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,10 @@ struct TrainerOptions {
   std::string optimizer = "AdamW";  // AdamW | Adam
   double lr = 1e-2;
   double weight_decay = 1e-2;
+  // optimizer: the optimizer's own decay (decoupled for AdamW, L2 for Adam); ln_loss: the reference CCNN's scheme,
+  // weight_decay * net.regularizer() added to the training loss and no decay in the optimizer.
+  std::string weight_decay_type = "optimizer";
+  std::map<std::string, double> group_lr_ratios;  // lr ratio per models::Net::param_groups name, e.g. {"mask", 0.1}
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
@@ -75,7 +80,7 @@ class Trainer {
  private:
   struct EpochStats;
   EpochStats train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches, torch::optim::Optimizer& optimizer,
-                         LrSchedule& schedule);
+                         const std::vector<double>& lr_ratios, LrSchedule& schedule);
   data::Batch to_device(data::Batch batch) const;
 
   models::Net net_;

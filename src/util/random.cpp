@@ -26,6 +26,8 @@ uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
   return r % n;
 }
 
+double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
 std::vector<int64_t> permutation(int64_t n, std::mt19937_64& rng) {
   if (n < 0) throw std::invalid_argument("permutation: negative size " + std::to_string(n));
   std::vector<int64_t> p(static_cast<size_t>(n));
@@ -36,7 +38,5 @@ std::vector<int64_t> permutation(int64_t n, std::mt19937_64& rng) {
   }
   return p;
 }
-
-double uniform_unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 }  // namespace longconv

@@ -19,8 +19,8 @@ uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c);
 // Uniform integer in [0, n), n >= 1, without modulo bias.
 uint64_t uniform_below(std::mt19937_64& rng, uint64_t n);
 
-// Uniform double in [0, 1) from the top 53 bits of one draw.
-double uniform_unit(std::mt19937_64& rng);
+// Uniform double in [0, 1) from the top 53 bits of one draw (std::uniform_real_distribution is not portable).
+double uniform01(std::mt19937_64& rng);
 
 // Fisher-Yates permutation of [0, n).
 std::vector<int64_t> permutation(int64_t n, std::mt19937_64& rng);
