@@ -6,6 +6,7 @@
 
 #include "models/ccnn_resnet.h"
 #include "nn/kernel_net.h"
+#include "nn/ln_loss.h"
 
 namespace longconv::models {
 
@@ -150,6 +151,22 @@ NetType kernel_net_type(const std::string& name) {
   return t;
 }
 
+// Training hooks of a net holding CKConvs: the reference's LnLoss as the regularizer (optimizer.weight_decay_type:
+// ln_loss) and the learned mask parameters as the "mask" group (optimizer.mask_lr_ratio).
+Net with_training_hooks(std::shared_ptr<torch::nn::Module> module,
+                        std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> forward) {
+  Net out{module, std::move(forward)};
+  out.regularizer = [m = module.get()] { return nn::ln_loss(*m); };
+  std::vector<std::string> mask;
+  for (const auto& p : module->named_parameters()) {
+    const std::string& key = p.key();
+    for (const std::string leaf : {"mask_width_param", "mask_mean_param"})
+      if (key.size() >= leaf.size() && key.compare(key.size() - leaf.size(), leaf.size(), leaf) == 0) mask.push_back(key);
+  }
+  if (!mask.empty()) out.param_groups["mask"] = std::move(mask);
+  return out;
+}
+
 NetType conv_type(const std::string& name) {
   NetType t;
   t.name = name;
@@ -164,7 +181,9 @@ NetType conv_type(const std::string& name) {
   t.build = [name](const Config& c) {
     nn::CKConv conv(ck_conv_options(c, name, required_channels(c, "net.in_channels"),
                                     required_channels(c, "net.out_channels"), data_dim(c)));
-    return Net{conv.ptr(), [conv](const torch::Tensor& x, const torch::Tensor&) mutable { return conv->forward(x); }};
+    return with_training_hooks(conv.ptr(), [conv](const torch::Tensor& x, const torch::Tensor&) mutable {
+      return conv->forward(x);
+    });
   };
   return t;
 }
@@ -218,7 +237,9 @@ NetType ccnn_type() {
                  .block_prenorm(c.get_bool("net.block.prenorm"))
                  .downsampling(c.get_int_list("net.downsampling"))
                  .downsampling_size(c.get_int("net.downsampling_size")));
-    return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); }};
+    return with_training_hooks(net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable {
+      return net->forward(x);
+    });
   };
   return t;
 }
