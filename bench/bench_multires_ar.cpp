@@ -37,7 +37,7 @@ double time_sampling(Sampler sample, int64_t positions) {
   o.positions = positions;
   auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
   const auto start = std::chrono::steady_clock::now();
-  benchmark::DoNotOptimize(sample(net, o, generator).sum().item<float>());
+  benchmark::DoNotOptimize(sample(net, o, generator).sum().template item<float>());
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-// Train: "[MAX" twice, "X" four times, 2 thrice ... so the vocabulary order is fixed by frequency then bytes.
+// Train: 2 and "X" thrice, "[MAX" twice, the rest once, so the vocabulary order is fixed by frequency then bytes.
 void write_splits(const longconv::test::TempDir& dir) {
   write_text(dir.file("basic_train.tsv"),
              "Source\tTarget\n"
@@ -57,8 +57,8 @@ TEST(ListOps, VocabularyIdsRightPaddingAndLengths) {
   longconv::test::TempDir dir;
   write_splits(dir);
   const Splits s = make_listops_splits(options(dir));
-  // Counts in train: X 4, 2 3, [MAX 2, 9 1, [MIN 1, 0 1, 4 1, 7 1 -> ids from 3 in that order, ties by bytes.
-  const std::map<std::string, int64_t> id = {{"X", 3},    {"2", 4}, {"[MAX", 5}, {"0", 6},
+  // Counts in train: 2 3, X 3, [MAX 2, then 0 4 7 9 [MIN once each -> ids from 3, ties by bytes.
+  const std::map<std::string, int64_t> id = {{"2", 3},    {"X", 4}, {"[MAX", 5}, {"0", 6},
                                              {"4", 7},    {"7", 8}, {"9", 9},    {"[MIN", 10}};
   EXPECT_EQ(s.info.n_tokens, 11);
   EXPECT_EQ(s.info.d_output, 10);
@@ -89,11 +89,12 @@ TEST(ListOps, LeftPaddingAndTruncation) {
   const Example e = s.test->get(1, nullptr);
   EXPECT_EQ(e.x.sizes(), (std::vector<int64_t>{1, 6}));
   EXPECT_EQ(e.x.scalar_type(), torch::kFloat32);
-  EXPECT_EQ(ids(e.x), (std::vector<int64_t>{0, 0, 10, 1, 3, 2}));  // [MIN, <unk> (3 is not in train), X, <eos>
+  // The vocabulary comes from the truncated training tokens (as S4's loader): 2 thrice, [MAX twice, then 0 7 9 X [MIN.
+  EXPECT_EQ(ids(e.x), (std::vector<int64_t>{0, 0, 9, 1, 8, 2}));  // [MIN, <unk> (3 is not in train), X, <eos>
   EXPECT_EQ(e.length, -1);
-  EXPECT_EQ(ids(s.train->get(0, nullptr).x), (std::vector<int64_t>{0, 5, 4, 9, 3, 2}));
+  EXPECT_EQ(ids(s.train->get(0, nullptr).x), (std::vector<int64_t>{0, 4, 3, 7, 8, 2}));
   // Eight tokens + <eos> do not fit in l_max 6: the source is cut to 5 tokens and <eos> kept.
-  EXPECT_EQ(ids(s.train->get(1, nullptr).x), (std::vector<int64_t>{10, 4, 5, 4, 6, 2}));
+  EXPECT_EQ(ids(s.train->get(1, nullptr).x), (std::vector<int64_t>{9, 3, 4, 3, 5, 2}));
 }
 
 TEST(ListOps, MalformedFilesNameFileAndLine) {

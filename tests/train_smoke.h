@@ -20,7 +20,7 @@ inline void expect_trains(const TempDir& dir, const std::string& dataset) {
                         << "train:\n  epochs: 1\n  batch_size: 4\n  max_train_batches: 2\n  max_eval_batches: 1\n"
                            "  out_dir: "
                         << dir.file("smoke_run") << "\n";
-  const CliResult r = run_cli(dir, "train " + config);
+  const CliResult r = run_cli(dir, "train " + config + " --overwrite");  // callers may train twice in one dir
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("test accuracy at best validation: "), std::string::npos) << r.out;
 }

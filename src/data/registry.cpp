@@ -49,6 +49,150 @@ DatasetType mnist_family(std::string name, std::string help, std::string default
   return {std::move(name), std::move(help), add_mnist_keys, std::move(build)};
 }
 
+// CIFAR-10 and CIFAR-100 share a reader; `normalize` picks whose per-channel statistics (the papers differ).
+DatasetType cifar(int64_t classes, std::string help, std::string default_dir, std::vector<std::string> stats) {
+  auto schema = [stats](Schema& s) {
+    s.add_string("layout", "sequence", "sequence: [C, 1024] pixels in raster order; image: [C, 32, 32]",
+                 {"sequence", "image"})
+        .add_bool("grayscale", false,
+                  "one channel from PIL's RGB->L, normalised with mean 122.6/255, std 61/255 (LRA Image)")
+        .add_bool("augment", false, "training-time random crop 32 (symmetric padding 4) and horizontal flip")
+        .add_string("normalize", "ccnn",
+                    "per-channel mean/std of the colour images: ccnn (datamodules/) or multires "
+                    "(classification.py's stds 0.2023, 0.1994, 0.2010)",
+                    stats);
+  };
+  auto build = [classes, default_dir = std::move(default_dir)](const Config& config) {
+    CifarOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or(default_dir);
+    o.classes = classes;
+    o.layout = config.get_string("dataset.layout");
+    o.grayscale = config.get_bool("dataset.grayscale");
+    o.augment = config.get_bool("dataset.augment");
+    o.normalize = config.get_string("dataset.normalize");
+    o.val_split = config.get_float("dataset.val_split");
+    o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+    return make_cifar_splits(o);
+  };
+  return {"cifar" + std::to_string(classes), std::move(help), std::move(schema), std::move(build)};
+}
+
+DatasetType listops() {
+  auto schema = [](Schema& s) {
+    s.add_int("l_max", 2048, "tokens per example including the appended <eos> (longer sources are cut)")
+        .add_string("padding", "right",
+                    "right: int64 tokens padded on the right with lengths (MultiresNet); left: float token ids "
+                    "[1, l_max] padded on the left (CCNN's loader)",
+                    {"right", "left"});
+  };
+  auto build = [](const Config& config) {
+    ListOpsOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/listops-1000");
+    o.l_max = config.get_int("dataset.l_max");
+    o.padding = config.get_string("dataset.padding");
+    return make_listops_splits(o);
+  };
+  return {"listops", "Long ListOps (LRA TSV files basic_{train,val,test}.tsv): expressions -> value, 10 classes",
+          std::move(schema), std::move(build)};
+}
+
+DatasetType pathfinder() {
+  auto schema = [](Schema& s) {
+    s.add_string("difficulty", "hard",
+                 "easy: curv_baseline; intermediate: curv_contour_length_9; hard: curv_contour_length_14",
+                 {"easy", "intermediate", "hard"})
+        .add_int("resolution", 32, "image side: reads pathfinder<resolution>/")
+        .add_string("layout", "sequence", "sequence: [1, R*R] pixels in raster order; image: [1, R, R]",
+                    {"sequence", "image"})
+        .add_float("test_split", 0.1, "fraction of the images held out for testing (val_split: for validation)");
+  };
+  auto build = [](const Config& config) {
+    PathfinderOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/lra_release");
+    o.difficulty = config.get_string("dataset.difficulty");
+    o.resolution = config.get_int("dataset.resolution");
+    o.layout = config.get_string("dataset.layout");
+    o.val_split = config.get_float("dataset.val_split");
+    o.test_split = config.get_float("dataset.test_split");
+    o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+    return make_pathfinder_splits(o);
+  };
+  return {"pathfinder", "LRA Pathfinder (lra_release/pathfinder<R>/ PNGs + metadata): connected dots?, 2 classes",
+          std::move(schema), std::move(build)};
+}
+
+DatasetType stl10() {
+  auto schema = [](Schema& s) {
+    s.add_int("size", 256, "images are resized (bilinear) to size x size; CCNN uses 256, 96 keeps them")
+        .add_bool("augment", false,
+                  "training-time resize to size*17/16, rotation in [-15, 15] degrees, random crop, flip (CCNN)")
+        .add_string("layout", "image", "image: [3, size, size]; sequence: [3, size*size] in raster order",
+                    {"sequence", "image"});
+  };
+  auto build = [](const Config& config) {
+    Stl10Options o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/stl10_binary");
+    o.size = config.get_int("dataset.size");
+    o.augment = config.get_bool("dataset.augment");
+    o.layout = config.get_string("dataset.layout");
+    o.val_split = config.get_float("dataset.val_split");
+    o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
+    return make_stl10_splits(o);
+  };
+  return {"stl10", "STL-10 (stl10_binary): 96x96 colour images, 10 classes", std::move(schema), std::move(build)};
+}
+
+// Integer keys with a fixed set of values (the schema checks only the type).
+int64_t get_int_choice(const Config& config, const std::string& key, std::initializer_list<int64_t> allowed) {
+  const int64_t value = config.get_int(key);
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+    throw ConfigError(fmt::format("{}: key '{}': {} is not one of {}", config.origin(), key, value,
+                                  fmt::join(allowed, ", ")));
+  return value;
+}
+
+DatasetType speech_commands() {
+  auto schema = [](Schema& s) {
+    s.add_int("classes", 10, "10: yes/no/up/down/left/right/on/off/stop/go (CKConv/CCNN); 35: every word (S4's SC35)")
+        .add_string("features", "raw", "raw: [1, 16000] waveform; mfcc: [20, 161] MFCC (torchaudio's, as CCNN)",
+                    {"raw", "mfcc"})
+        .add_bool("normalize", true, "standardise each channel with training-split statistics (as CCNN)")
+        .add_int("test_rate_factor", 1, "2: test on every second step (raw: 8 kHz), for resolution change");
+  };
+  auto build = [](const Config& config) {
+    SpeechCommandsOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/speech_commands");
+    o.classes = get_int_choice(config, "dataset.classes", {10, 35});
+    o.features = config.get_string("dataset.features");
+    o.normalize = config.get_bool("dataset.normalize");
+    o.test_rate_factor = get_int_choice(config, "dataset.test_rate_factor", {1, 2});
+    return make_speech_commands_splits(o);
+  };
+  return {"speech_commands",
+          "Speech Commands v0.02: 1 s 16 kHz clips of spoken words in <word>/ folders with validation_list.txt and "
+          "testing_list.txt (`longconv data speech` writes a synthetic set); val_split is not used",
+          schema, build};
+}
+
+DatasetType ptbxl() {
+  auto schema = [](Schema& s) {
+    s.add_string("task", "superdiagnostic", "label set (multi-label targets)",
+                 {"all", "diagnostic", "subdiagnostic", "superdiagnostic", "form", "rhythm"})
+        .add_bool("normalize", true, "standardise with the mean and std of every training value (as the reference)");
+  };
+  auto build = [](const Config& config) {
+    PtbxlOptions o;
+    o.data_dir = config.get_opt_string("dataset.data_dir").value_or("data/ptbxl");
+    o.task = config.get_string("dataset.task");
+    o.normalize = config.get_bool("dataset.normalize");
+    return make_ptbxl_splits(o);
+  };
+  return {"ptbxl",
+          "PTB-XL 100 Hz ECGs (12 leads x 1000 samples), multi-label; folds 1-8 train, 9 validation, 10 test; "
+          "val_split is not used",
+          schema, build};
+}
+
 // Generated datasets: how many examples and from which seed.
 void add_generated_keys(Schema& s, int64_t train_size, int64_t test_size) {
   s.add_int("train_size", train_size, "generated training examples (the validation split is held out of them)")
@@ -115,6 +259,7 @@ DatasetType adding_problem() {
           schema, build};
 }
 
+// One row per dataset.
 const std::vector<DatasetType>& table() {
   static const std::vector<DatasetType> types = {
       mnist_family("fashion_mnist", "Fashion-MNIST: 28x28 grey images of clothing, 10 classes",

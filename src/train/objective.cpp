@@ -79,6 +79,8 @@ class MultiLabel : public Objective {
   }
 
   std::vector<torch::Tensor> scores_, targets_;
+};
+
 // Density (autoregressive.py): outputs are mixture parameters [B, P, L] for pixels x [B, C, L] in [-1, 1]. The
 // reference optimizes the batch's summed negative log-likelihood; here its mean over the batch, as every objective
 // (Adam is invariant to the scale). Bits per dimension = summed NLL / (pixels * channels * ln 2).
