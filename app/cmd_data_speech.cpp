@@ -5,7 +5,7 @@
 
 #include "commands.h"
 #include "data/speech_generator.h"
-#include "util/threads.h"
+#include "util/runtime.h"
 
 namespace longconv::cli {
 
@@ -23,7 +23,7 @@ void add_data_speech_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({int64_t{10}, int64_t{35}}));
   cmd->callback([options] {
-    init_threads(0);  // clips are synthesised in parallel, one espeak-ng/sox pair per core
+    init_runtime(0);  // clips are synthesised in parallel, one espeak-ng/sox pair per core
     const data::SpeechGeneratorSummary s = data::generate_speech_commands(*options);
     fmt::print("wrote {} clips to {}: {} training, {} validation, {} testing\n", s.train + s.validation + s.testing,
                options->out_dir, s.train, s.validation, s.testing);

@@ -6,13 +6,13 @@
 
 #include "commands.h"
 #include "train/run_config.h"
-#include "util/threads.h"
+#include "util/runtime.h"
 
 namespace longconv::cli {
 
 Config load_command_config(const std::string& path, const std::vector<std::string>& overrides) {
   Config config = train::load_run_config(path, overrides);
-  init_threads(static_cast<int>(config.get_int("threads")));
+  init_runtime(static_cast<int>(config.get_int("threads")));
   return config;
 }
 

@@ -7,7 +7,7 @@
 
 #include "models/registry.h"
 #include "train/run_config.h"
-#include "util/threads.h"
+#include "util/runtime.h"
 
 namespace {
 
@@ -29,7 +29,7 @@ conv: {type: SeparableFlexConv, causal: false, use_fft: false, bias: true}
 
 void ccnn_train_step(benchmark::State& state, const char* yaml, const std::string& path, std::vector<int64_t> x_shape,
                      double weight_decay) {
-  longconv::init_threads();
+  longconv::init_runtime();
   torch::manual_seed(0);
   const longconv::Config config =
       longconv::Config::parse(yaml, "bench", {"conv.path=" + path}, longconv::train::run_schema);

@@ -11,7 +11,7 @@
 #include <chrono>
 
 #include "models/ar_sampler.h"
-#include "util/threads.h"
+#include "util/runtime.h"
 
 namespace {
 
@@ -42,14 +42,14 @@ double time_sampling(Sampler sample, int64_t positions) {
 }
 
 void BM_MultiresARSampleStreaming(benchmark::State& state) {
-  longconv::init_threads();
+  longconv::init_runtime();
   for (auto _ : state) state.SetIterationTime(time_sampling(longconv::models::sample_streaming, kLength));
   state.SetItemsProcessed(state.iterations() * kImages);
   state.SetLabel("64 images x 1024 positions");
 }
 
 void BM_MultiresARSampleFullRecompute(benchmark::State& state) {
-  longconv::init_threads();
+  longconv::init_runtime();
   for (auto _ : state) {
     const double prefix_seconds = time_sampling(longconv::models::sample_full_recompute, kPrefix);
     state.SetIterationTime(prefix_seconds * static_cast<double>(kLength) / static_cast<double>(kPrefix));

@@ -4,7 +4,7 @@
 
 #include "nn/multires_conv.h"
 #include "nn/multires_layer.h"
-#include "util/threads.h"
+#include "util/runtime.h"
 
 namespace {
 
@@ -12,7 +12,7 @@ using ConvFn = torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&, con
                                  const longconv::nn::MixPlan&);
 
 void layer_step(benchmark::State& state, ConvFn conv) {
-  longconv::init_threads();
+  longconv::init_runtime();
   const int64_t batch = state.range(0), d_model = state.range(1), length = state.range(2);
   torch::manual_seed(0);
   longconv::nn::MultiresLayer layer(longconv::nn::MultiresLayerOptions(d_model).kernel_size(2).seq_len(length));

@@ -3,12 +3,12 @@
 #include <benchmark/benchmark.h>
 
 #include "models/multires_net.h"
-#include "util/threads.h"
+#include "util/runtime.h"
 
 namespace {
 
 void BM_MultiresNetTrainStep(benchmark::State& state) {
-  longconv::init_threads();
+  longconv::init_runtime();
   const int64_t batch = state.range(0), d_model = state.range(1), n_layers = state.range(2), length = state.range(3);
   torch::manual_seed(0);
   longconv::models::MultiresNet net(longconv::models::MultiresNetOptions(3)

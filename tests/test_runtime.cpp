@@ -1,0 +1,25 @@
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <thread>
+
+#include "util/runtime.h"
+
+TEST(Runtime, DefaultsToEveryCore) {
+  const int n = longconv::init_runtime();
+  EXPECT_EQ(n, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_EQ(at::get_num_threads(), n);
+  EXPECT_EQ(longconv::init_runtime(1), 1);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  longconv::init_runtime();
+}
+
+#ifdef __GLIBC__
+TEST(Runtime, LargeTensorsComeFromTheHeapNotMmap) {
+  longconv::init_runtime();
+  const auto before = mallinfo2().hblks;
+  auto big = torch::empty({64 << 20}, torch::kByte);  // 64 MB, far above malloc's default mmap threshold
+  EXPECT_EQ(mallinfo2().hblks, before);
+  big = torch::Tensor();
+}
+#endif
