@@ -38,14 +38,16 @@ void ccnn_train_step(benchmark::State& state, const char* yaml, const std::strin
   const auto x = torch::randn(x_shape);
   const auto y = torch::randint(0, 10, {x_shape[0]}, torch::kLong);
   net.module->train();
-  for (auto _ : state) {
+  auto step = [&] {
     optimizer.zero_grad();
     auto loss = torch::cross_entropy_loss(net.forward(x, {}), y);
     if (net.regularizer) loss = loss + weight_decay * net.regularizer();
     loss.backward();
     optimizer.step();
-    benchmark::DoNotOptimize(loss.item<float>());
-  }
+    return loss.item<float>();
+  };
+  step();  // the first step also runs the Chang initialisation and grows the heap: not a training step's cost
+  for (auto _ : state) benchmark::DoNotOptimize(step());
   state.SetItemsProcessed(state.iterations() * x_shape[0]);
 }
 
@@ -56,7 +58,7 @@ void BM_CcnnCifar2dStepDirect(benchmark::State& s) { ccnn_train_step(s, kCifar, 
 
 }  // namespace
 
-BENCHMARK(BM_CcnnSmnistStepFft)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+BENCHMARK(BM_CcnnSmnistStepFft)->Unit(benchmark::kMillisecond)->MinTime(5.0);
 BENCHMARK(BM_CcnnSmnistStepDirect)->Unit(benchmark::kMillisecond)->MinTime(3.0);
-BENCHMARK(BM_CcnnCifar2dStepFft)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+BENCHMARK(BM_CcnnCifar2dStepFft)->Unit(benchmark::kMillisecond)->MinTime(5.0);
 BENCHMARK(BM_CcnnCifar2dStepDirect)->Unit(benchmark::kMillisecond)->MinTime(3.0);

@@ -19,7 +19,7 @@ namespace {
 using longconv::nn::FftLength;
 using longconv::nn::KernelConvOptions;
 
-// Direct and FFT (exact lengths) agree for causal 1D and centred 1D/2D/3D, separable or not.
+// Direct and FFT (exact lengths) agree in output and gradients for causal 1D and centred 1D/2D/3D, separable or not.
 TEST(KernelConv, FftEqualsDirect) {
   torch::manual_seed(0);
   struct Case {
@@ -32,22 +32,36 @@ TEST(KernelConv, FftEqualsDirect) {
       {{2, 3, 12, 10}, {1, 3, 5, 7}, true, false}, {{2, 3, 12, 10}, {4, 3, 33, 33}, false, false},
       {{1, 2, 6, 7, 5}, {1, 2, 3, 5, 3}, true, false}, {{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, false, false}};
   for (const auto& c : cases) {
-    const auto x = torch::randn(c.x, torch::kFloat64);
-    const auto k = torch::randn(c.k, torch::kFloat64);
-    const auto bias = torch::randn({c.separable ? c.x[1] : c.k[0]}, torch::kFloat64);
+    const auto x = torch::randn(c.x, torch::kFloat64).requires_grad_(true);
+    const auto k = torch::randn(c.k, torch::kFloat64).requires_grad_(true);
+    const auto bias = torch::randn({c.separable ? c.x[1] : c.k[0]}, torch::kFloat64).requires_grad_(true);
     auto o = KernelConvOptions().separable(c.separable).causal(c.causal);
-    const auto direct = longconv::nn::kernel_conv(x, k, bias, o.fft(false));
-    const auto fast = longconv::nn::kernel_conv(x, k, bias, KernelConvOptions(o).fft(true).fft_length(FftLength::Fast));
-    const auto ref = longconv::nn::kernel_conv(x, k, bias, KernelConvOptions(o).fft(true).fft_length(FftLength::Reference));
-    EXPECT_EQ(direct.size(1), c.separable ? c.x[1] : c.k[0]);
-    EXPECT_LT((direct - fast).abs().max().item<double>(), 1e-10) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
+    torch::Tensor weight;  // a random linear functional of the output: its gradients exercise every backward
+    // Output and the gradients of x, kernel and bias.
+    auto run = [&](const KernelConvOptions& options) {
+      const auto y = longconv::nn::kernel_conv(x, k, bias, options);
+      if (!weight.defined()) weight = torch::randn_like(y);
+      const auto grads = torch::autograd::grad({(y * weight).sum()}, {x, k, bias});
+      return std::vector<torch::Tensor>{y.detach(), grads[0], grads[1], grads[2]};
+    };
+    // Largest difference over the output and the three gradients.
+    auto max_diff = [](const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+      double m = 0;
+      for (size_t i = 0; i < a.size(); ++i) m = std::max(m, (a[i] - b[i]).abs().max().item<double>());
+      return m;
+    };
+    const auto direct = run(KernelConvOptions(o).fft(false));
+    const auto fast = run(KernelConvOptions(o).fft(true).fft_length(FftLength::Fast));
+    const auto ref = run(KernelConvOptions(o).fft(true).fft_length(FftLength::Reference));
+    EXPECT_EQ(direct[0].size(1), c.separable ? c.x[1] : c.k[0]);
+    EXPECT_LT(max_diff(direct, fast), 1e-10) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
     // The reference lengths are exact too, except the 1D odd-length irfft quirk (N = L + K' - 1 odd).
     const bool quirk = c.x.size() == 3 && (c.x[2] + c.k[2] + (c.k[2] % 2 == 0) - 1) % 2 == 1;
-    const double ref_err = (direct - ref).abs().max().item<double>();
+    const double ref_err = (direct[0] - ref[0]).abs().max().item<double>();
     if (quirk) {
       EXPECT_GT(ref_err, 1e-6) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
     } else {
-      EXPECT_LT(ref_err, 1e-10) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
+      EXPECT_LT(max_diff(direct, ref), 1e-10) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
     }
   }
 }

@@ -17,6 +17,61 @@ int64_t fast_fft_size(int64_t n) {
   }
 }
 
+// Depthwise correlation y = (x left-padded by `left`) * kernel, computed as irfftn(rfftn(x_padded) conj(rfftn(kernel)))
+// at lengths n, cropped to x's size. The backward is written out: autograd through rfftn pays a full complex FFT (the
+// r2c backward) plus padding copies; here grad_x = irfftn(G rfftn(kernel)) and grad_kernel = irfftn(sum_b conj(G)
+// rfftn(x_padded)) with G = rfftn(grad_y), one transform of the batch each.
+class DepthwiseFftConv : public torch::autograd::Function<DepthwiseFftConv> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& kernel,
+                               const std::vector<int64_t>& left, const std::vector<int64_t>& n) {
+    const int64_t d = x.dim() - 2;
+    std::vector<int64_t> pad, dims(d);
+    for (int64_t i = d - 1; i >= 0; --i) pad.insert(pad.end(), {left[i], n[i] - x.size(2 + i) - left[i]});
+    for (int64_t i = 0; i < d; ++i) dims[i] = 2 + i;
+    const auto xf = torch::fft::rfftn(torch::constant_pad_nd(x, pad), c10::nullopt, at::IntArrayRef(dims));
+    const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims));
+    torch::Tensor y = torch::fft::irfftn(xf * kf.conj(), at::IntArrayRef(n), at::IntArrayRef(dims));
+    for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, x.size(2 + i));
+    ctx->saved_data["xf"] = xf;
+    ctx->saved_data["kf"] = kf;
+    ctx->saved_data["left"] = left;
+    ctx->saved_data["n"] = n;
+    ctx->saved_data["x_sizes"] = x.sizes().vec();
+    ctx->saved_data["k_sizes"] = kernel.sizes().vec();
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto xf = ctx->saved_data["xf"].toTensor(), kf = ctx->saved_data["kf"].toTensor();
+    const auto left = ctx->saved_data["left"].toIntVector(), n = ctx->saved_data["n"].toIntVector();
+    const auto x_sizes = ctx->saved_data["x_sizes"].toIntVector();
+    const auto k_sizes = ctx->saved_data["k_sizes"].toIntVector();
+    const int64_t d = static_cast<int64_t>(n.size());
+    std::vector<int64_t> dims(d);
+    for (int64_t i = 0; i < d; ++i) dims[i] = 2 + i;
+    const auto g = torch::fft::rfftn(grads[0], at::IntArrayRef(n), at::IntArrayRef(dims));
+    torch::Tensor grad_x, grad_kernel;
+    if (ctx->needs_input_grad(0)) {
+      grad_x = torch::fft::irfftn(g * kf, at::IntArrayRef(n), at::IntArrayRef(dims));
+      for (int64_t i = 0; i < d; ++i) grad_x = grad_x.narrow(2 + i, left[i], x_sizes[2 + i]);
+    }
+    if (ctx->needs_input_grad(1)) {
+      grad_kernel = torch::fft::irfftn((g.conj() * xf).sum(0, true), at::IntArrayRef(n), at::IntArrayRef(dims));
+      for (int64_t i = 0; i < d; ++i) grad_kernel = grad_kernel.narrow(2 + i, 0, k_sizes[2 + i]);
+    }
+    return {grad_x, grad_kernel, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// [1, C, 1, ...]: a per-channel bias against [B, C, *S].
+std::vector<int64_t> bias_shape(int64_t d) {
+  std::vector<int64_t> shape{1, -1};
+  shape.resize(2 + d, 1);
+  return shape;
+}
+
 }  // namespace
 
 torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in, const torch::Tensor& bias,
@@ -56,11 +111,16 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   std::vector<int64_t> n(d), dims(d);
   std::vector<int64_t> pad;
   for (int64_t i = d - 1; i >= 0; --i) pad.insert(pad.end(), {left[i], 0});
-  const auto xp = torch::constant_pad_nd(x, pad);
   for (int64_t i = 0; i < d; ++i) {
     dims[i] = 2 + i;
     n[i] = o.fft_length() == FftLength::Reference ? size[i] + ksize[i] - 1 : fast_fft_size(size[i] + ksize[i] - 1);
   }
+  const bool odd_quirk = d == 1 && o.fft_length() == FftLength::Reference && n[0] % 2 == 1;
+  if (o.separable() && !odd_quirk) {
+    const torch::Tensor y = DepthwiseFftConv::apply(x, kernel, left, n);
+    return bias.defined() ? y + bias.view(bias_shape(d)) : y;
+  }
+  const auto xp = torch::constant_pad_nd(x, pad);
   const auto xf = torch::fft::rfftn(xp, at::IntArrayRef(n), at::IntArrayRef(dims));
   const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims)).conj();
   torch::Tensor yf;
@@ -73,15 +133,10 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   // Reference quirk (ckconv fftconv1d): irfft is called without n, so an odd N comes back with length N - 1 (the
   // default 2 * (N // 2)); the result is then not the linear correlation. Kept so reference weights give the reference
   // outputs (golden *_oddN cases). In 2D/3D the reference pads the last dim to even, which is exact.
-  if (d == 1 && o.fft_length() == FftLength::Reference) out_n[0] = 2 * (n[0] / 2);
+  if (odd_quirk) out_n[0] = n[0] - 1;
   torch::Tensor y = torch::fft::irfftn(yf, at::IntArrayRef(out_n), at::IntArrayRef(dims));
   for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, size[i]);
-  if (bias.defined()) {
-    std::vector<int64_t> shape{1, -1};
-    shape.resize(2 + d, 1);
-    y = y + bias.view(shape);
-  }
-  return y;
+  return bias.defined() ? y + bias.view(bias_shape(d)) : y;
 }
 
 ConvCost kernel_conv_cost(at::IntArrayRef x_sizes, at::IntArrayRef kernel_sizes, bool separable) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "nn/gelu.h"
 #include "nn/wavelets.h"
 
 namespace longconv::nn {
@@ -77,7 +78,7 @@ void MultiresLayerImpl::reset() {
 }
 
 torch::Tensor MultiresLayerImpl::forward(const torch::Tensor& x) {
-  return dropout(torch::gelu(multires_conv(x, h0, h1, w, plan)));
+  return dropout(nn::gelu(multires_conv(x, h0, h1, w, plan)));
 }
 
 }  // namespace longconv::nn
