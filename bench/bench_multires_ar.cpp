@@ -19,11 +19,8 @@ constexpr int64_t kImages = 64, kChannels = 3, kLength = 32 * 32, kDModel = 64, 
 
 longconv::models::MultiresAR make_net() {
   torch::manual_seed(0);
-  longconv::models::MultiresAR net(longconv::models::MultiresAROptions(kChannels, 10)
-                                       .d_model(kDModel)
-                                       .n_layers(kLayers)
-                                       .max_length(kLength)
-                                       .dropout(0.1));
+  longconv::models::MultiresAR net(longconv::models::MultiresAROptions(kChannels, 10).stack(
+      longconv::models::ResidualStackOptions().d_model(kDModel).n_layers(kLayers).max_length(kLength).dropout(0.1)));
   net->eval();
   return net;
 }

@@ -11,11 +11,8 @@ void BM_MultiresNetTrainStep(benchmark::State& state) {
   longconv::init_runtime();
   const int64_t batch = state.range(0), d_model = state.range(1), n_layers = state.range(2), length = state.range(3);
   torch::manual_seed(0);
-  longconv::models::MultiresNet net(longconv::models::MultiresNetOptions(3)
-                                        .d_model(d_model)
-                                        .n_layers(n_layers)
-                                        .max_length(length)
-                                        .dropout(0.1));
+  longconv::models::MultiresNet net(longconv::models::MultiresNetOptions(3).stack(
+      longconv::models::ResidualStackOptions().d_model(d_model).n_layers(n_layers).max_length(length).dropout(0.1)));
   torch::optim::AdamW optimizer(net->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
   auto x = torch::randn({batch, 3, length});
   auto y = torch::randint(0, 10, {batch}, torch::kLong);

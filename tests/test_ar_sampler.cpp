@@ -10,14 +10,16 @@ namespace {
 
 using longconv::models::MultiresAR;
 using longconv::models::MultiresAROptions;
+using longconv::models::ResidualStackOptions;
 
 TEST(ArSampler, StreamingEqualsFullRecompute) {
   for (const int64_t channels : {1, 3}) {
     for (const std::string tree : {"fading", "uniform"}) {
       SCOPED_TRACE(tree + " channels " + std::to_string(channels));
       torch::manual_seed(4);
-      MultiresAR net(MultiresAROptions(channels, 3).d_model(8).n_layers(2).kernel_size(3).max_length(30)
-                         .tree_select(tree).d_mem(tree == "uniform" ? std::optional<int64_t>(7) : std::nullopt));
+      MultiresAR net(MultiresAROptions(channels, 3).stack(
+          ResidualStackOptions().d_model(8).n_layers(2).kernel_size(3).max_length(30).tree_select(tree).d_mem(
+              tree == "uniform" ? std::optional<int64_t>(7) : std::nullopt)));
       net->to(torch::kFloat64);
       net->eval();
       longconv::models::SampleOptions o;
@@ -40,7 +42,7 @@ TEST(ArSampler, StreamingEqualsFullRecompute) {
 
 TEST(ArSampler, PrefixLeavesTheRestZero) {
   torch::manual_seed(5);
-  MultiresAR net(MultiresAROptions(1, 2).d_model(4).n_layers(1).max_length(10));
+  MultiresAR net(MultiresAROptions(1, 2).stack(ResidualStackOptions().d_model(4).n_layers(1).max_length(10)));
   net->eval();
   longconv::models::SampleOptions o;
   o.n = 2;
@@ -53,7 +55,7 @@ TEST(ArSampler, PrefixLeavesTheRestZero) {
 }
 
 TEST(ArSampler, RefusesTrainingModeAndBadCounts) {
-  MultiresAR net(MultiresAROptions(1, 2).d_model(4).n_layers(1).max_length(10));
+  MultiresAR net(MultiresAROptions(1, 2).stack(ResidualStackOptions().d_model(4).n_layers(1).max_length(10)));
   longconv::models::SampleOptions o;
   o.length = 10;
   auto g = at::make_generator<at::CPUGeneratorImpl>(1);

@@ -12,6 +12,7 @@ using longconv::models::MultiresAR;
 using longconv::models::MultiresAROptions;
 using longconv::models::MultiresNet;
 using longconv::models::MultiresNetOptions;
+using longconv::models::ResidualStackOptions;
 
 struct TreeCase {
   std::string tree_select;
@@ -54,10 +55,9 @@ TEST(MultiresConvStream, EqualsFullConvAtEveryPosition) {
   }
 }
 
-template <class Options>
-Options tree_options(Options o, const TreeCase& c) {
-  return o.d_model(8).n_layers(2).dropout(0.3).tree_select(c.tree_select).kernel_size(c.kernel_size).depth(c.depth)
-      .d_mem(c.memory_size);
+ResidualStackOptions tree_stack(const TreeCase& c) {
+  return ResidualStackOptions().d_model(8).n_layers(2).dropout(0.3).tree_select(c.tree_select)
+      .kernel_size(c.kernel_size).depth(c.depth).d_mem(c.memory_size);
 }
 
 TEST(MultiresNetStream, LogitsEqualFullForwardOnEveryPrefix) {
@@ -66,7 +66,7 @@ TEST(MultiresNetStream, LogitsEqualFullForwardOnEveryPrefix) {
   for (const bool batchnorm : {false, true}) {
     for (const auto& c : kTrees) {
       SCOPED_TRACE(c.tree_select + " k" + std::to_string(c.kernel_size) + (batchnorm ? " batchnorm" : ""));
-      MultiresNet net(tree_options(MultiresNetOptions(2).d_output(5).batchnorm(batchnorm), c));
+      MultiresNet net(MultiresNetOptions(2).d_output(5).stack(tree_stack(c).batchnorm(batchnorm)));
       if (batchnorm) {
         // Running statistics away from their init, so eval-mode BatchNorm is exercised.
         net->train();
@@ -87,7 +87,8 @@ TEST(MultiresNetStream, LogitsEqualFullForwardOnEveryPrefix) {
 
 TEST(MultiresNetStream, TokensThroughTheEmbeddingEncoder) {
   torch::manual_seed(2);
-  MultiresNet net(MultiresNetOptions(1).encoder("embedding").n_tokens(7).d_model(8).n_layers(2).max_length(16));
+  MultiresNet net(MultiresNetOptions(1).stack(
+      ResidualStackOptions().encoder("embedding").n_tokens(7).d_model(8).n_layers(2).max_length(16)));
   net->eval();
   torch::NoGradGuard no_grad;
   const auto tokens = torch::randint(0, 7, {3, 16}, torch::kLong);
@@ -103,7 +104,7 @@ TEST(MultiresARStream, ParamsEqualFullForwardAtEveryPosition) {
   for (const int64_t channels : {1, 3}) {
     for (const auto& c : kTrees) {
       SCOPED_TRACE(c.tree_select + " k" + std::to_string(c.kernel_size) + " channels " + std::to_string(channels));
-      MultiresAR net(tree_options(MultiresAROptions(channels, 2), c));
+      MultiresAR net(MultiresAROptions(channels, 2).stack(tree_stack(c)));
       net->eval();
       torch::NoGradGuard no_grad;
       const auto x = torch::rand({batch, channels, length}) * 2 - 1;
@@ -121,7 +122,7 @@ TEST(MultiresARStream, ParamsEqualFullForwardAtEveryPosition) {
 }
 
 TEST(MultiresARStream, RefusesTrainingMode) {
-  MultiresAR net(MultiresAROptions(1, 2).d_model(4).n_layers(1).max_length(8));
+  MultiresAR net(MultiresAROptions(1, 2).stack(ResidualStackOptions().d_model(4).n_layers(1).max_length(8)));
   EXPECT_THROW(longconv::models::MultiresARStream(net, 1), c10::Error);
 }
 

@@ -1,6 +1,7 @@
 // Sampling images from MultiresAR, pixel by pixel in raster order (autoregressive_eval.py's `sample`), in two ways
 // that consume the same noise: per position, draw_mixture_noise({n}, nr_mix, channels) from the generator.
-//   - streaming: MultiresARStream, O(1) work per new position in the sequence length;
+//   - streaming: MultiresARStream, O(1) work per new position in the sequence length, each thread streaming its
+//     own slice of the images;
 //   - full recompute: the reference's algorithm, one full forward over the whole canvas per new position (baseline
 //     and oracle).
 // Both return x [n, d_input, length] in [-1, 1]; positions past `positions` stay 0.

@@ -10,22 +10,16 @@ MultiresARImpl::MultiresARImpl(MultiresAROptions options_) : options(std::move(o
 
 void MultiresARImpl::reset() {
   const auto& o = options;
-  TORCH_CHECK(o.layer_type() == "multires", "MultiresAR layer_type must be 'multires', got '", o.layer_type(), "'");
-  TORCH_CHECK(o.d_model() >= 1, "MultiresAR d_model must be >= 1, got ", o.d_model());
-  TORCH_CHECK(o.n_layers() >= 1, "MultiresAR n_layers must be >= 1, got ", o.n_layers());
+  check_stack_options(o.stack(), "MultiresAR");
   TORCH_CHECK(o.nr_logistic_mix() >= 1, "MultiresAR nr_logistic_mix must be >= 1, got ", o.nr_logistic_mix());
   // The mixture models one grey channel or three channels predicted one after another (RGB).
-  TORCH_CHECK(o.encoder() != "linear" || o.d_input() == 1 || o.d_input() == 3,
+  TORCH_CHECK(o.stack().encoder() != "linear" || o.d_input() == 1 || o.d_input() == 3,
               "MultiresAR d_input must be 1 or 3 (the discretized logistic mixture's channels), got ", o.d_input());
   // Construction order follows the reference, so a seeded init draws the same numbers.
-  encoder = register_input_encoder(*this, "MultiresAR", o.encoder(), o.d_input(), o.n_tokens(), o.d_model());
-  blocks = register_residual_blocks(*this,
-                                    multires_layer_options(o.d_model(), o.kernel_size(), o.depth(), o.hinit(),
-                                                           o.tree_select(), o.max_length(), o.dropout(), o.d_mem(),
-                                                           o.indep_res_init()),
-                                    o.n_layers(), o.batchnorm(), /*output_conv=*/true);
+  encoder = register_input_encoder(*this, "MultiresAR", o.stack(), o.d_input());
+  blocks = register_residual_blocks(*this, o.stack(), /*output_conv=*/true);
   d_output = mixture_channels(o.d_input(), o.nr_logistic_mix());
-  decoder = register_module("decoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(o.d_model(), d_output, 1)));
+  decoder = register_module("decoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(o.stack().d_model(), d_output, 1)));
 }
 
 torch::Tensor MultiresARImpl::forward(const torch::Tensor& x) {

@@ -5,9 +5,6 @@
 // mixing_layers.0.3.weight, norms.0.bias, decoder.weight, ...).
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include <torch/torch.h>
 
 #include "models/multires_net.h"
@@ -18,20 +15,7 @@ struct MultiresAROptions {
   MultiresAROptions(int64_t d_input, int64_t nr_logistic_mix) : d_input_(d_input), nr_logistic_mix_(nr_logistic_mix) {}
   TORCH_ARG(int64_t, d_input);
   TORCH_ARG(int64_t, nr_logistic_mix);
-  TORCH_ARG(int64_t, d_model) = 256;
-  TORCH_ARG(int64_t, n_layers) = 4;
-  TORCH_ARG(double, dropout) = 0.2;
-  TORCH_ARG(bool, batchnorm) = false;
-  TORCH_ARG(std::string, encoder) = "linear";
-  TORCH_ARG(std::optional<int64_t>, n_tokens) = std::nullopt;
-  TORCH_ARG(std::string, layer_type) = "multires";
-  TORCH_ARG(std::optional<int64_t>, max_length) = std::nullopt;
-  TORCH_ARG(std::optional<std::string>, hinit) = std::nullopt;
-  TORCH_ARG(std::optional<int64_t>, depth) = std::nullopt;
-  TORCH_ARG(std::string, tree_select) = "fading";
-  TORCH_ARG(std::optional<int64_t>, d_mem) = std::nullopt;
-  TORCH_ARG(int64_t, kernel_size) = 2;
-  TORCH_ARG(bool, indep_res_init) = false;
+  TORCH_ARG(ResidualStackOptions, stack);
 };
 
 // Mixture parameters per position: 3 per component for one channel (logit, mean, log-scale), 10 for three

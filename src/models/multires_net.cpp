@@ -21,6 +21,13 @@ nn::MultiresLayerOptions multires_layer_options(int64_t d_model, int64_t kernel_
       .indep_res_init(indep_res_init);
 }
 
+void check_stack_options(const ResidualStackOptions& stack, const std::string& model) {
+  TORCH_CHECK(stack.layer_type() == "multires", model, " layer_type must be 'multires', got '", stack.layer_type(),
+              "'");
+  TORCH_CHECK(stack.d_model() >= 1, model, " d_model must be >= 1, got ", stack.d_model());
+  TORCH_CHECK(stack.n_layers() >= 1, model, " n_layers must be >= 1, got ", stack.n_layers());
+}
+
 torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& lengths) {
   if (!lengths.defined()) return x.mean(-1);
   TORCH_CHECK(lengths.dim() == 1 && lengths.size(0) == x.size(0), "lengths must have shape [", x.size(0), "], got ",
@@ -46,8 +53,11 @@ torch::Tensor InputEncoder::forward(const torch::Tensor& x) {
   return linear->forward(x);
 }
 
-InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model, const std::string& encoder,
-                                    int64_t d_input, std::optional<int64_t> n_tokens, int64_t d_model) {
+InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model,
+                                    const ResidualStackOptions& stack, int64_t d_input) {
+  const auto& encoder = stack.encoder();
+  const auto& n_tokens = stack.n_tokens();
+  const int64_t d_model = stack.d_model();
   InputEncoder e;
   e.d_input = d_input;
   if (encoder == "linear") {
@@ -73,15 +83,18 @@ torch::Tensor ResidualBlocks::forward(torch::Tensor h) {
   return h;
 }
 
-ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const nn::MultiresLayerOptions& layer,
-                                        int64_t n_layers, bool batchnorm, bool output_conv) {
-  const int64_t d = layer.d_model();
+ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const ResidualStackOptions& stack, bool output_conv) {
+  const auto layer = multires_layer_options(stack.d_model(), stack.kernel_size(), stack.depth(), stack.hinit(),
+                                            stack.tree_select(), stack.max_length(), stack.dropout(), stack.d_mem(),
+                                            stack.indep_res_init());
+  const int64_t d = stack.d_model();
+  const bool batchnorm = stack.batchnorm();
   ResidualBlocks b;
   b.batchnorm = batchnorm;
   b.seq_layers = owner.register_module("seq_layers", torch::nn::ModuleList());
   b.mixing_layers = owner.register_module("mixing_layers", torch::nn::ModuleList());
   b.norms = owner.register_module("norms", torch::nn::ModuleList());
-  for (int64_t i = 0; i < n_layers; ++i) {
+  for (int64_t i = 0; i < stack.n_layers(); ++i) {
     b.seq_layers->push_back(nn::MultiresLayer(layer));
     torch::nn::Sequential mixing(torch::nn::Conv1d(torch::nn::Conv1dOptions(d, 2 * d, 1)),
                                  torch::nn::GLU(torch::nn::GLUOptions(-2)), nn::Dropout1d(layer.dropout()));
@@ -100,18 +113,12 @@ MultiresNetImpl::MultiresNetImpl(MultiresNetOptions options_) : options(std::mov
 
 void MultiresNetImpl::reset() {
   const auto& o = options;
-  TORCH_CHECK(o.layer_type() == "multires", "MultiresNet layer_type must be 'multires', got '", o.layer_type(), "'");
-  TORCH_CHECK(o.d_model() >= 1, "MultiresNet d_model must be >= 1, got ", o.d_model());
-  TORCH_CHECK(o.n_layers() >= 1, "MultiresNet n_layers must be >= 1, got ", o.n_layers());
+  check_stack_options(o.stack(), "MultiresNet");
   TORCH_CHECK(o.d_output() >= 1, "MultiresNet d_output must be >= 1, got ", o.d_output());
   // Construction order follows the reference, so a seeded init draws the same numbers.
-  encoder = register_input_encoder(*this, "MultiresNet", o.encoder(), o.d_input(), o.n_tokens(), o.d_model());
-  blocks = register_residual_blocks(*this,
-                                    multires_layer_options(o.d_model(), o.kernel_size(), o.depth(), o.hinit(),
-                                                           o.tree_select(), o.max_length(), o.dropout(), o.d_mem(),
-                                                           o.indep_res_init()),
-                                    o.n_layers(), o.batchnorm(), /*output_conv=*/false);
-  output_mapping = register_module("output_mapping", torch::nn::Linear(o.d_model(), o.d_output()));
+  encoder = register_input_encoder(*this, "MultiresNet", o.stack(), o.d_input());
+  blocks = register_residual_blocks(*this, o.stack(), /*output_conv=*/false);
+  output_mapping = register_module("output_mapping", torch::nn::Linear(o.stack().d_model(), o.d_output()));
 }
 
 torch::Tensor MultiresNetImpl::forward(const torch::Tensor& x, const torch::Tensor& lengths) {

@@ -12,10 +12,8 @@
 
 namespace longconv::models {
 
-struct MultiresNetOptions {
-  explicit MultiresNetOptions(int64_t d_input) : d_input_(d_input) {}
-  TORCH_ARG(int64_t, d_input);
-  TORCH_ARG(int64_t, d_output) = 10;
+// The options MultiresNet and MultiresAR share: the input encoder and the residual stack of MultiresLayers.
+struct ResidualStackOptions {
   TORCH_ARG(int64_t, d_model) = 256;
   TORCH_ARG(int64_t, n_layers) = 4;
   TORCH_ARG(double, dropout) = 0.2;
@@ -30,6 +28,16 @@ struct MultiresNetOptions {
   TORCH_ARG(std::optional<int64_t>, d_mem) = std::nullopt;
   TORCH_ARG(int64_t, kernel_size) = 2;
   TORCH_ARG(bool, indep_res_init) = false;
+};
+
+// Errors (naming `model`) for a stack no model can build.
+void check_stack_options(const ResidualStackOptions& stack, const std::string& model);
+
+struct MultiresNetOptions {
+  explicit MultiresNetOptions(int64_t d_input) : d_input_(d_input) {}
+  TORCH_ARG(int64_t, d_input);
+  TORCH_ARG(int64_t, d_output) = 10;
+  TORCH_ARG(ResidualStackOptions, stack);
 };
 
 // Options of each MultiresLayer, as MultiresNet and MultiresAR build them.
@@ -49,8 +57,8 @@ struct InputEncoder {
 };
 
 // `model` names the owner in errors.
-InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model, const std::string& encoder,
-                                    int64_t d_input, std::optional<int64_t> n_tokens, int64_t d_model);
+InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model,
+                                    const ResidualStackOptions& stack, int64_t d_input);
 
 // The residual blocks MultiresNet and MultiresAR share, registered on `owner` as seq_layers.i, mixing_layers.i
 // (Conv1d(d, 2d, 1) -> GLU(-2) -> Dropout1d, then Conv1d(d, d, 1) when `output_conv`: MultiresAR's mixing) and
@@ -65,8 +73,7 @@ struct ResidualBlocks {
   size_t size() const { return seq_layers->size(); }
 };
 
-ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const nn::MultiresLayerOptions& layer,
-                                        int64_t n_layers, bool batchnorm, bool output_conv);
+ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const ResidualStackOptions& stack, bool output_conv);
 
 // Mean over L of x [B, H, L], counting only steps t < lengths[b] when lengths is defined.
 torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& lengths);

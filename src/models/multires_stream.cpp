@@ -1,5 +1,7 @@
 #include "models/multires_stream.h"
 
+#include "nn/gelu.h"
+
 namespace longconv::models {
 namespace {
 
@@ -8,32 +10,41 @@ void check_eval(const torch::nn::Module& module, const char* name) {
               "training); call eval() first");
 }
 
-std::vector<nn::MultiresConvStream> layer_streams(ResidualBlocks blocks, int64_t batch, torch::Dtype dtype) {
-  std::vector<nn::MultiresConvStream> convs;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    const auto& layer = *blocks.seq_layers[i]->as<nn::MultiresLayer>();
-    convs.emplace_back(layer.plan, batch, layer.options.d_model(), dtype);
-  }
-  return convs;
-}
-
 }  // namespace
 
 ResidualBlocksStream::ResidualBlocksStream(ResidualBlocks blocks, int64_t batch, torch::Dtype dtype)
-    : blocks_(std::move(blocks)), convs_(layer_streams(blocks_, batch, dtype)) {}
+    : batchnorm_(blocks.batchnorm) {
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    nn::MultiresLayer conv(blocks.seq_layers->ptr<nn::MultiresLayerImpl>(i));
+    nn::MultiresConvStream stream(conv->plan, batch, conv->options.d_model(), dtype);
+    auto* mixing = blocks.mixing_layers[i]->as<torch::nn::Sequential>();
+    torch::nn::Conv1d mix_out{nullptr};
+    if (mixing->size() == 4) mix_out = torch::nn::Conv1d(mixing->ptr<torch::nn::Conv1dImpl>(3));
+    layers_.push_back({conv, std::move(stream), torch::nn::Conv1d(mixing->ptr<torch::nn::Conv1dImpl>(0)), mix_out,
+                       blocks.norms->ptr(i)});
+  }
+}
 
 torch::Tensor ResidualBlocksStream::step(torch::Tensor h) {
-  for (size_t i = 0; i < convs_.size(); ++i) {
-    auto& layer = *blocks_.seq_layers[i]->as<nn::MultiresLayer>();
-    // Dropout1d is the identity in eval mode; the mixing and the norm see one position as [B, d_model, 1].
-    auto z = torch::gelu(convs_[i].step(h, layer.h0, layer.h1, layer.w)).unsqueeze(-1);
-    z = blocks_.mixing_layers[i]->as<torch::nn::Sequential>()->forward(z);
-    h = apply_channel_norm(*blocks_.norms[i], z + h.unsqueeze(-1), blocks_.batchnorm).squeeze(-1);
+  for (auto& layer : layers_) {
+    // Dropout and Dropout1d are the identity in eval mode.
+    auto z = torch::glu(pointwise(layer.mix_in, nn::gelu(layer.stream.step(h, layer.conv->h0, layer.conv->h1,
+                                                                               layer.conv->w))),
+                        -1);
+    if (layer.mix_out) z = pointwise(layer.mix_out, z);
+    z = z + h;
+    h = batchnorm_ ? layer.norm->as<torch::nn::BatchNorm1d>()->forward(z)
+                   : layer.norm->as<torch::nn::LayerNorm>()->forward(z);
   }
   return h;
 }
 
+torch::Tensor pointwise(const torch::nn::Conv1d& conv, const torch::Tensor& x) {
+  return torch::linear(x, conv->weight.squeeze(-1), conv->bias);
+}
+
 torch::Tensor encode_position(InputEncoder& encoder, const torch::Tensor& x) {
+  if (encoder.linear) return pointwise(encoder.linear, x);
   return encoder.forward(x.unsqueeze(-1)).squeeze(-1);
 }
 
@@ -60,8 +71,7 @@ torch::Tensor MultiresARStream::first_input() const {
 }
 
 torch::Tensor MultiresARStream::step(const torch::Tensor& previous) {
-  const auto h = blocks_.step(encode_position(net_->encoder, previous));
-  return net_->decoder(h.unsqueeze(-1)).squeeze(-1);
+  return pointwise(net_->decoder, blocks_.step(encode_position(net_->encoder, previous)));
 }
 
 }  // namespace longconv::models

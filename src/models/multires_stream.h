@@ -14,15 +14,25 @@
 namespace longconv::models {
 
 // The residual blocks of either model: h [B, d_model] at the next position -> [B, d_model].
+// Per position everything is [B, d]: the 1x1 convolutions are matmuls, the GLU and the norm act on the last dim.
 class ResidualBlocksStream {
  public:
   ResidualBlocksStream(ResidualBlocks blocks, int64_t batch, torch::Dtype dtype);
   torch::Tensor step(torch::Tensor h);
 
  private:
-  ResidualBlocks blocks_;
-  std::vector<nn::MultiresConvStream> convs_;
+  struct Layer {
+    nn::MultiresLayer conv{nullptr};
+    nn::MultiresConvStream stream;
+    torch::nn::Conv1d mix_in{nullptr}, mix_out{nullptr};  // mixing: mix_in -> GLU -> Dropout1d [-> mix_out]
+    std::shared_ptr<torch::nn::Module> norm;
+  };
+  bool batchnorm_ = false;
+  std::vector<Layer> layers_;
 };
+
+// A kernel-size-1 Conv1d at one position: x [B, in_channels] -> [B, out_channels].
+torch::Tensor pointwise(const torch::nn::Conv1d& conv, const torch::Tensor& x);
 
 // The encoder at one position: x [B, d_input] floats or [B] int64 tokens -> [B, d_model].
 torch::Tensor encode_position(InputEncoder& encoder, const torch::Tensor& x);

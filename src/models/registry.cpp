@@ -87,10 +87,10 @@ void require_d_input(const Config& c) {
   TORCH_CHECK(!c.is_null("net.d_input"), c.origin(), ": net.d_input is null (training fills it from the dataset)");
 }
 
-// The keys add_stack_keys declares, set on MultiresNetOptions or MultiresAROptions (same setters).
-template <class Options>
-Options stack_options(const Config& c, Options o) {
-  return o.d_model(c.get_int("net.d_model"))
+// The keys add_stack_keys declares.
+ResidualStackOptions stack_options(const Config& c) {
+  return ResidualStackOptions()
+      .d_model(c.get_int("net.d_model"))
       .n_layers(c.get_int("net.n_layers"))
       .dropout(c.get_float("net.dropout"))
       .batchnorm(c.get_bool("net.batchnorm"))
@@ -106,9 +106,18 @@ Options stack_options(const Config& c, Options o) {
       .indep_res_init(c.get_bool("net.indep_res_init"));
 }
 
+// describe_stack for MultiresNet or MultiresAR.
+template <class Model>
+NetFacts describe_model(const Net& built) {
+  auto& net = *built.module->as<Model>();
+  const auto& stack = net.options.stack();
+  return describe_stack(*net.blocks.seq_layers[0]->template as<nn::MultiresLayer>(), stack.n_layers(),
+                        stack.max_length());
+}
+
 MultiresNetOptions net_options(const Config& c) {
   require_d_input(c);
-  return stack_options(c, MultiresNetOptions(c.get_int("net.d_input")).d_output(c.get_int("net.d_output")));
+  return MultiresNetOptions(c.get_int("net.d_input")).d_output(c.get_int("net.d_output")).stack(stack_options(c));
 }
 
 // Input keys every stack fills from the dataset (MultiresNet adds d_output).
@@ -136,11 +145,7 @@ NetType multires_net_type() {
     MultiresNet net(net_options(c));
     return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& lengths) mutable { return net->forward(x, lengths); }};
   };
-  t.describe = [](const Net& built) {
-    auto& net = *built.module->as<MultiresNet>();
-    return describe_stack(*net.blocks.seq_layers[0]->as<nn::MultiresLayer>(), net.options.n_layers(),
-                          net.options.max_length());
-  };
+  t.describe = describe_model<MultiresNet>;
   return t;
 }
 
@@ -156,15 +161,11 @@ NetType multires_ar_type() {
   t.fill_from_data = fill_stack_from_data;
   t.build = [](const Config& c) {
     require_d_input(c);
-    MultiresAR net(stack_options(
-        c, MultiresAROptions(c.get_int("net.d_input"), c.get_int("net.nr_logistic_mix"))));
+    MultiresAR net(
+        MultiresAROptions(c.get_int("net.d_input"), c.get_int("net.nr_logistic_mix")).stack(stack_options(c)));
     return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); }};
   };
-  t.describe = [](const Net& built) {
-    auto& net = *built.module->as<MultiresAR>();
-    return describe_stack(*net.blocks.seq_layers[0]->as<nn::MultiresLayer>(), net.options.n_layers(),
-                          net.options.max_length());
-  };
+  t.describe = describe_model<MultiresAR>;
   return t;
 }
 

@@ -42,6 +42,15 @@ MixPlan make_mix_plan(TreeSelect select, int64_t depth, int64_t kernel_size, int
   return plan;
 }
 
+std::vector<MixTerm> mix_terms(const MixPlan& plan) {
+  std::vector<MixTerm> terms{{false, 0, {plan.residual_col, 1, 1}}};
+  for (int64_t l = 0; l < plan.depth; ++l) {
+    if (plan.hi[l].width > 0) terms.push_back({true, l, plan.hi[l]});
+  }
+  terms.push_back({false, plan.depth, plan.lo});
+  return terms;
+}
+
 namespace {
 
 void check_inputs(const torch::Tensor& x, const torch::Tensor& h0, const torch::Tensor& h1, const torch::Tensor& w,
@@ -148,17 +157,18 @@ void forward_rows(const torch::Tensor& x, const torch::Tensor& h0, const torch::
   const T* h1p = h1.data_ptr<T>();
   const T* wp = w.data_ptr<T>();
   T* yp = y.data_ptr<T>();
+  const auto terms = mix_terms(plan);
   at::parallel_for(0, x.size(0) * channels, 1, [&](int64_t begin, int64_t end) {
     Tree<T> tree(plan.depth, n);
     for (int64_t row = begin; row < end; ++row) {
       const int64_t c = row % channels;
       const T* wc = wp + c * cols;
-      const T* xr = xp + row * n;
       T* yr = yp + row * n;
-      build_tree(xr, h0p + c * k, h1p + c * k, plan, tree);
-      for (int64_t t = 0; t < n; ++t) yr[t] = wc[plan.residual_col] * xr[t];
-      for (int64_t l = 0; l < plan.depth; ++l) mix_add(tree.hi_level(l), wc, plan.hi[l], n, yr);
-      mix_add(tree.lo_level(plan.depth), wc, plan.lo, n, yr);
+      build_tree(xp + row * n, h0p + c * k, h1p + c * k, plan, tree);
+      std::fill(yr, yr + n, T(0));
+      for (const auto& term : terms) {
+        mix_add(term.hi ? tree.hi_level(term.level) : tree.lo_level(term.level), wc, term.mix, n, yr);
+      }
     }
   });
 }
@@ -289,15 +299,18 @@ torch::Tensor multires_conv_aten(const torch::Tensor& x, const torch::Tensor& h0
     if (m.width == 1) return coeff * window;
     return causal_conv(coeff, torch::flip(window.unsqueeze(1), {-1}), m.dilation);
   };
-  auto y = x * w.narrow(1, plan.residual_col, 1);
-  auto lo = x;
+  std::vector<torch::Tensor> lo{x}, hi;  // lo[l]: input of level l; hi[l]: its res_hi
   for (int64_t l = 0; l < plan.depth; ++l) {
     const int64_t dilation = int64_t{1} << l;
-    auto hi = causal_conv(lo, h1, dilation);
-    lo = causal_conv(lo, h0, dilation);
-    if (plan.hi[l].width > 0) y = y + mix(hi, plan.hi[l]);
+    hi.push_back(causal_conv(lo.back(), h1, dilation));
+    lo.push_back(causal_conv(lo.back(), h0, dilation));
   }
-  return y + mix(lo, plan.lo);
+  torch::Tensor y;
+  for (const auto& term : mix_terms(plan)) {
+    const auto m = mix((term.hi ? hi : lo)[term.level], term.mix);
+    y = y.defined() ? y + m : m;
+  }
+  return y;
 }
 
 }  // namespace longconv::nn

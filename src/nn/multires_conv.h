@@ -34,6 +34,19 @@ struct MixPlan {
   int64_t columns() const { return residual_col + 1; }
 };
 
+// One term of the memory y: w[mix.col + j] times a tree coefficient read j * mix.dilation positions back, the
+// coefficient being res_hi of `level` (hi) or the input of `level` (not hi: level 0 is x itself, level depth the
+// final res_lo).
+struct MixTerm {
+  bool hi = false;
+  int64_t level = 0;
+  LevelMix mix;
+};
+
+// The terms of y in the order every kernel sums them: x (residual column), res_hi of each level the plan reads,
+// the final res_lo.
+std::vector<MixTerm> mix_terms(const MixPlan& plan);
+
 // Fading: every res_hi level and the final res_lo get one column (memory m = depth + 1).
 // Uniform: the reference's uniform_tree_select: the memory of `memory_size` columns is spread over the coarsest
 // levels, each level reading a window of its own past (dilated by its resolution).
