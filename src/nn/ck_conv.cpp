@@ -48,10 +48,6 @@ CKConvImpl::CKConvImpl(CKConvOptions options_) : options(std::move(options_)) {
   if (o.causal() && d != 1)
     throw std::runtime_error("conv.causal: causal convolutions are 1D only, got data_dim " + std::to_string(d));
   fixed_kernel_size(o.kernel_size());
-  // Workaround: LibTorch 1.13's float32 CPU MKLDNN convolution backward returns wrong (even non-finite) gradients
-  // for the CCNN's small-channel convs (golden ccnn1d_* cases); the native CPU convolution is exact. This switch is
-  // process-wide and read again by the backward pass, so it is set here, before any CKConv runs.
-  at::globalContext().setUserEnabledMkldnn(false);
   if (o.train_resolution() && *o.train_resolution() < 2)
     throw std::runtime_error("conv.train_resolution: expected >= 2, got " + std::to_string(*o.train_resolution()));
 
