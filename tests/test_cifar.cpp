@@ -100,6 +100,18 @@ TEST(Cifar, Cifar10PixelsLabelsAndLayouts) {
   EXPECT_NEAR(e.x[2][1][3].item<float>(), (pixel(100, 2, 35) / 255.0 - 0.4465) / 0.261, 1e-5);
 }
 
+TEST(Cifar, DensityTaskRescalesPixelsToPlusMinusOne) {
+  longconv::test::TempDir dir;
+  write_cifar10(dir.path().string());
+  CifarOptions o = options(dir.path().string());
+  o.task = Task::Density;
+  const Splits s = make_cifar_splits(o);
+  EXPECT_EQ(s.info.task, Task::Density);
+  const auto v = values(s.train->get(7, nullptr).x);
+  for (int64_t c = 0; c < 3; ++c)
+    for (int64_t k : {0L, 511L, 1023L}) EXPECT_NEAR(v[c * kPixels + k], (pixel(7, c, k) / 255.0 - 0.5) * 2.0, 1e-6);
+}
+
 TEST(Cifar, GrayscaleIsPilLumaWithLraStatistics) {
   longconv::test::TempDir dir;
   write_cifar10(dir.path().string());

@@ -72,6 +72,10 @@ std::shared_ptr<const Dataset> make_split(const std::string& name, const std::ve
 }
 
 PixelNormalization normalization_for(const CifarOptions& o, const std::string& name) {
+  if (o.task == Task::Density) {
+    const std::vector<double> half(o.grayscale ? 1 : 3, 0.5);
+    return {half, half};  // (x - 0.5) / 0.5
+  }
   if (o.grayscale) return {{122.6 / 255.0}, {61.0 / 255.0}};
   if (o.classes == 100) {
     if (o.normalize != "ccnn")
@@ -105,7 +109,7 @@ Splits make_cifar_splits(const CifarOptions& o) {
                               make_split(name, test_files, o, layout, normalization, false), o.val_split,
                               o.split_seed);
   const int64_t channels = o.grayscale ? 1 : 3;
-  splits.info.task = Task::Classification;
+  splits.info.task = o.task;
   splits.info.d_input = channels;
   splits.info.d_output = o.classes;
   splits.info.max_length = kPixels;

@@ -25,6 +25,9 @@ struct CifarOptions {
   // Per-channel statistics for colour images: "ccnn" (datamodules/cifar10.py, cifar100.py: the true training-set
   // stds) or "multires" (classification.py: (0.2023, 0.1994, 0.2010) stds; CIFAR-10 only).
   std::string normalize = "ccnn";
+  // Density: pixels rescaled to [-1, 1] for autoregressive modelling as autoregressive.py does ((x - 0.5) * 2;
+  // `normalize` does not apply), and the task says so.
+  Task task = Task::Classification;
   double val_split = 0.1;
   uint64_t split_seed = 42;
 };

@@ -18,17 +18,26 @@
 namespace longconv::data {
 namespace {
 
+// dataset.task for the image datasets that also serve autoregressive density estimation.
+void add_task_key(Schema& s) {
+  s.add_string("task", "classification",
+               "classification: labels; density: pixels for autoregressive modelling, rescaled to [-1, 1] "
+               "(normalize does not apply)",
+               {"classification", "density"});
+}
+
+Task task_of(const Config& config) {
+  return config.get_string("dataset.task") == "density" ? Task::Density : Task::Classification;
+}
+
 void add_mnist_keys(Schema& s) {
   s.add_string("layout", "sequence",
                "sequence: [1, 784] pixels in raster order; permuted: the same, permuted; "
                "image: [1, 28, 28]",
                {"sequence", "permuted", "image"})
       .add_int("permutation_seed", 0, "seed of the fixed pixel permutation (layout: permuted)")
-      .add_bool("normalize", true, "standardize pixels with the dataset's mean and std (else scale to [0, 1])")
-      .add_string("task", "classification",
-                  "classification: labels; density: pixels for autoregressive modelling, rescaled to [-1, 1] "
-                  "(normalize does not apply)",
-                  {"classification", "density"});
+      .add_bool("normalize", true, "standardize pixels with the dataset's mean and std (else scale to [0, 1])");
+  add_task_key(s);
 }
 
 // MNIST and Fashion-MNIST differ only in where their files live and their pixel statistics.
@@ -41,7 +50,7 @@ DatasetType mnist_family(std::string name, std::string help, std::string default
     o.normalize = config.get_bool("dataset.normalize");
     o.mean = mean;
     o.stddev = stddev;
-    o.task = config.get_string("dataset.task") == "density" ? Task::Density : Task::Classification;
+    o.task = task_of(config);
     o.val_split = config.get_float("dataset.val_split");
     o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
     return make_mnist_splits(o);
@@ -61,6 +70,7 @@ DatasetType cifar(int64_t classes, std::string help, std::string default_dir, st
                     "per-channel mean/std of the colour images: ccnn (datamodules/) or multires "
                     "(classification.py's stds 0.2023, 0.1994, 0.2010)",
                     stats);
+    add_task_key(s);
   };
   auto build = [classes, default_dir = std::move(default_dir)](const Config& config) {
     CifarOptions o;
@@ -70,6 +80,7 @@ DatasetType cifar(int64_t classes, std::string help, std::string default_dir, st
     o.grayscale = config.get_bool("dataset.grayscale");
     o.augment = config.get_bool("dataset.augment");
     o.normalize = config.get_string("dataset.normalize");
+    o.task = task_of(config);
     o.val_split = config.get_float("dataset.val_split");
     o.split_seed = static_cast<uint64_t>(config.get_int("dataset.split_seed"));
     return make_cifar_splits(o);
