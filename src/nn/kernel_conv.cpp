@@ -17,6 +17,20 @@ int64_t fast_fft_size(int64_t n) {
   }
 }
 
+// Tensor dims 2 .. d + 1: the spatial dims of [B, C, *S].
+std::vector<int64_t> spatial_dims(int64_t d) {
+  std::vector<int64_t> dims(d);
+  for (int64_t i = 0; i < d; ++i) dims[i] = 2 + i;
+  return dims;
+}
+
+// constant_pad_nd's pad argument (last dim first) for `before` and `after` zeros per spatial dim.
+std::vector<int64_t> spatial_pad(const std::vector<int64_t>& before, const std::vector<int64_t>& after) {
+  std::vector<int64_t> pad;
+  for (int64_t i = static_cast<int64_t>(before.size()) - 1; i >= 0; --i) pad.insert(pad.end(), {before[i], after[i]});
+  return pad;
+}
+
 // Depthwise correlation y = (x left-padded by `left`) * kernel, computed as irfftn(rfftn(x_padded) conj(rfftn(kernel)))
 // at lengths n, cropped to x's size. The backward is written out: autograd through rfftn pays a full complex FFT (the
 // r2c backward) plus padding copies; here grad_x = irfftn(G rfftn(kernel)) and grad_kernel = irfftn(sum_b conj(G)
@@ -26,10 +40,11 @@ class DepthwiseFftConv : public torch::autograd::Function<DepthwiseFftConv> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& kernel,
                                const std::vector<int64_t>& left, const std::vector<int64_t>& n) {
     const int64_t d = x.dim() - 2;
-    std::vector<int64_t> pad, dims(d);
-    for (int64_t i = d - 1; i >= 0; --i) pad.insert(pad.end(), {left[i], n[i] - x.size(2 + i) - left[i]});
-    for (int64_t i = 0; i < d; ++i) dims[i] = 2 + i;
-    const auto xf = torch::fft::rfftn(torch::constant_pad_nd(x, pad), c10::nullopt, at::IntArrayRef(dims));
+    const auto dims = spatial_dims(d);
+    std::vector<int64_t> right(d);
+    for (int64_t i = 0; i < d; ++i) right[i] = n[i] - x.size(2 + i) - left[i];
+    const auto xf = torch::fft::rfftn(torch::constant_pad_nd(x, spatial_pad(left, right)), c10::nullopt,
+                                      at::IntArrayRef(dims));
     const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims));
     torch::Tensor y = torch::fft::irfftn(xf * kf.conj(), at::IntArrayRef(n), at::IntArrayRef(dims));
     for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, x.size(2 + i));
@@ -49,8 +64,7 @@ class DepthwiseFftConv : public torch::autograd::Function<DepthwiseFftConv> {
     const auto x_sizes = ctx->saved_data["x_sizes"].toIntVector();
     const auto k_sizes = ctx->saved_data["k_sizes"].toIntVector();
     const int64_t d = static_cast<int64_t>(n.size());
-    std::vector<int64_t> dims(d);
-    for (int64_t i = 0; i < d; ++i) dims[i] = 2 + i;
+    const auto dims = spatial_dims(d);
     const auto g = torch::fft::rfftn(grads[0], at::IntArrayRef(n), at::IntArrayRef(dims));
     torch::Tensor grad_x, grad_kernel;
     if (ctx->needs_input_grad(0)) {
@@ -99,12 +113,9 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
     // for the CCNN's small-channel convs (golden ccnn1d_* cases); the native CPU convolution is exact. The switch is
     // process-wide and read again by the backward pass, so it stays off once a direct kernel convolution has run.
     if (x.device().is_cpu()) at::globalContext().setUserEnabledMkldnn(false);
-    std::vector<int64_t> pad;  // constant_pad_nd lists the last dim first
-    for (int64_t i = d - 1; i >= 0; --i) {
-      pad.push_back(left[i]);
-      pad.push_back(ksize[i] - 1 - left[i]);
-    }
-    const auto xp = torch::constant_pad_nd(x, pad);
+    std::vector<int64_t> right(d);
+    for (int64_t i = 0; i < d; ++i) right[i] = ksize[i] - 1 - left[i];
+    const auto xp = torch::constant_pad_nd(x, spatial_pad(left, right));
     const auto w = (o.separable() ? kernel.transpose(0, 1) : kernel).contiguous();  // [C, 1, *K] for groups = C
     if (d == 1) return torch::conv1d(xp, w, bias, at::IntArrayRef{1}, at::IntArrayRef{0}, at::IntArrayRef{1}, groups);
     if (d == 2) return torch::conv2d(xp, w, bias, at::IntArrayRef{1}, at::IntArrayRef{0}, at::IntArrayRef{1}, groups);
@@ -112,11 +123,9 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   }
 
   // FFT: correlation = irfft(rfft(x_padded) * conj(rfft(kernel))), zero-padded to n per dim, then [:S].
-  std::vector<int64_t> n(d), dims(d);
-  std::vector<int64_t> pad;
-  for (int64_t i = d - 1; i >= 0; --i) pad.insert(pad.end(), {left[i], 0});
+  const auto dims = spatial_dims(d);
+  std::vector<int64_t> n(d);
   for (int64_t i = 0; i < d; ++i) {
-    dims[i] = 2 + i;
     n[i] = o.fft_length() == FftLength::Reference ? size[i] + ksize[i] - 1 : fast_fft_size(size[i] + ksize[i] - 1);
   }
   const bool odd_quirk = d == 1 && o.fft_length() == FftLength::Reference && n[0] % 2 == 1;
@@ -124,7 +133,7 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
     const torch::Tensor y = DepthwiseFftConv::apply(x, kernel, left, n);
     return bias.defined() ? y + bias.view(bias_shape(d)) : y;
   }
-  const auto xp = torch::constant_pad_nd(x, pad);
+  const auto xp = torch::constant_pad_nd(x, spatial_pad(left, std::vector<int64_t>(d, 0)));
   const auto xf = torch::fft::rfftn(xp, at::IntArrayRef(n), at::IntArrayRef(dims));
   const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims)).conj();
   torch::Tensor yf;

@@ -26,7 +26,8 @@ torch::Tensor PointwiseLinearImpl::forward(const torch::Tensor& x) {
               ", ...] with ", weight.dim() - 2, " spatial dims, got ", x.sizes());
   const auto flat = x.flatten(2);  // [B, in, S]
   // One [out, in] x [in, S] product per example, written contiguously: torch::matmul folds this case through
-  // transposes and returns a strided result that makes every later elementwise op slow (measured 3x on GELU).
+  // transposes, copies, and returns a strided result that every later elementwise op then walks (measured here on
+  // [140, 140] x [100, 140, 784]: 145 ms for matmul, 45 ms for bmm).
   const auto w = weight.flatten(1).expand({flat.size(0), -1, -1});
   torch::Tensor y = bias.defined() ? torch::baddbmm(bias.view({1, -1, 1}), w, flat) : torch::bmm(w, flat);
   auto shape = x.sizes().vec();
