@@ -1,6 +1,7 @@
 // CCNN training steps as the reference runs them: forward, cross entropy plus weight_decay * LnLoss, backward, AdamW
 // step. sMNIST CCNN-4,140 (batch 100, L 784, causal, FFT in the reference) and a CIFAR-10 shaped 2D CCNN-4,140
-// (batch 64, 3x32x32, kernel 33, direct in the reference), each with the convolution forced to FFT and to direct.
+// (batch 64, 3x32x32, kernel 33, direct in the reference), each with the convolution forced to FFT, forced to direct,
+// and chosen by conv.path auto.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -53,12 +54,16 @@ void ccnn_train_step(benchmark::State& state, const char* yaml, const std::strin
 
 void BM_CcnnSmnistStepFft(benchmark::State& s) { ccnn_train_step(s, kSmnist, "fft", {100, 1, 784}, 1e-6); }
 void BM_CcnnSmnistStepDirect(benchmark::State& s) { ccnn_train_step(s, kSmnist, "direct", {100, 1, 784}, 1e-6); }
+void BM_CcnnSmnistStepAuto(benchmark::State& s) { ccnn_train_step(s, kSmnist, "auto", {100, 1, 784}, 1e-6); }
 void BM_CcnnCifar2dStepFft(benchmark::State& s) { ccnn_train_step(s, kCifar, "fft", {64, 3, 32, 32}, 1e-4); }
 void BM_CcnnCifar2dStepDirect(benchmark::State& s) { ccnn_train_step(s, kCifar, "direct", {64, 3, 32, 32}, 1e-4); }
+void BM_CcnnCifar2dStepAuto(benchmark::State& s) { ccnn_train_step(s, kCifar, "auto", {64, 3, 32, 32}, 1e-4); }
 
 }  // namespace
 
 BENCHMARK(BM_CcnnSmnistStepFft)->Unit(benchmark::kMillisecond)->MinTime(5.0);
 BENCHMARK(BM_CcnnSmnistStepDirect)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+BENCHMARK(BM_CcnnSmnistStepAuto)->Unit(benchmark::kMillisecond)->MinTime(5.0);
 BENCHMARK(BM_CcnnCifar2dStepFft)->Unit(benchmark::kMillisecond)->MinTime(5.0);
 BENCHMARK(BM_CcnnCifar2dStepDirect)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+BENCHMARK(BM_CcnnCifar2dStepAuto)->Unit(benchmark::kMillisecond)->MinTime(5.0);

@@ -11,8 +11,8 @@
 namespace longconv::nn {
 
 enum class FftLength {
-  Reference,  // 1D: the reference's N = L + K' - 1 and its odd-length irfft quirk; 2D/3D: exact, as the reference
-  Fast,       // the smallest 2^a 3^b 5^c length that makes the result the exact linear correlation
+  Reference,  // as Fast, except 1D with an odd N = L + K' - 1: the reference's N and its odd-length irfft quirk
+  Fast,       // the smallest 2^a 3^b 5^c length >= L + K' - 1: the exact linear correlation
 };
 
 struct KernelConvOptions {
@@ -25,7 +25,7 @@ struct KernelConvOptions {
 torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel, const torch::Tensor& bias,
                           const KernelConvOptions& options);
 
-// Rough multiply-add counts of one forward on the direct and the FFT path, for choosing between them ("auto").
+// Rough relative times of one forward on the direct and the FFT path, for choosing between them ("auto").
 struct ConvCost {
   double direct, fft;
 };
