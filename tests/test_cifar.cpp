@@ -6,6 +6,7 @@
 
 #include "data/cifar.h"
 #include "data/image_dataset.h"
+#include "cifar_writer.h"
 #include "idx_writer.h"
 #include "temp_dir.h"
 #include "train_smoke.h"
@@ -13,33 +14,12 @@
 using namespace longconv::data;
 using longconv::testing_idx::Bytes;
 using longconv::testing_idx::write_raw;
+using longconv::test::cifar_pixel;
+using longconv::test::cifar_records;
+using longconv::test::kCifarPixels;
+using longconv::test::write_cifar10;
 
 namespace {
-
-constexpr int64_t kPixels = 1024;
-
-uint8_t pixel(int64_t example, int64_t channel, int64_t k) {
-  return static_cast<uint8_t>((example * 37 + channel * 101 + k * 7) % 256);
-}
-
-// `n` records of the CIFAR-10 (label_bytes 1) or CIFAR-100 (2) layout, numbered from `first`.
-Bytes records(int64_t first, int64_t n, int label_bytes, int64_t classes) {
-  Bytes out;
-  for (int64_t i = first; i < first + n; ++i) {
-    if (label_bytes == 2) out.push_back(static_cast<uint8_t>(i % 20));
-    out.push_back(static_cast<uint8_t>(i % classes));
-    for (int64_t c = 0; c < 3; ++c)
-      for (int64_t k = 0; k < kPixels; ++k) out.push_back(pixel(i, c, k));
-  }
-  return out;
-}
-
-// Five training batches of 4 records (examples 0..19) and a test batch of 3.
-void write_cifar10(const std::string& dir) {
-  for (int k = 1; k <= 5; ++k)
-    write_raw(dir + "/data_batch_" + std::to_string(k) + ".bin", records(4 * (k - 1), 4, 1, 10));
-  write_raw(dir + "/test_batch.bin", records(100, 3, 1, 10));
-}
 
 CifarOptions options(const std::string& dir) {
   CifarOptions o;
@@ -79,12 +59,12 @@ TEST(Cifar, Cifar10PixelsLabelsAndLayouts) {
   const double mean[] = {0.4914, 0.4822, 0.4465}, stddev[] = {0.2023, 0.1994, 0.2010};
   for (int64_t i : {0, 6, 19}) {
     const Example e = s.train->get(i, nullptr);
-    ASSERT_EQ(e.x.sizes(), (std::vector<int64_t>{3, kPixels}));
+    ASSERT_EQ(e.x.sizes(), (std::vector<int64_t>{3, kCifarPixels}));
     EXPECT_EQ(e.y.item<int64_t>(), i % 10);
     const auto v = values(e.x);
     for (int64_t c = 0; c < 3; ++c)
       for (int64_t k : {0L, 33L, 1023L})
-        EXPECT_NEAR(v[c * kPixels + k], (pixel(i, c, k) / 255.0 - mean[c]) / stddev[c], 1e-5);
+        EXPECT_NEAR(v[c * kCifarPixels + k], (cifar_pixel(i, c, k) / 255.0 - mean[c]) / stddev[c], 1e-5);
   }
   EXPECT_EQ(s.test->get(2, nullptr).y.item<int64_t>(), 102 % 10);
 
@@ -97,7 +77,7 @@ TEST(Cifar, Cifar10PixelsLabelsAndLayouts) {
   EXPECT_EQ(s.info.spatial_shape, (std::vector<int64_t>{32, 32}));
   const Example e = s.test->get(0, nullptr);
   ASSERT_EQ(e.x.sizes(), (std::vector<int64_t>{3, 32, 32}));
-  EXPECT_NEAR(e.x[2][1][3].item<float>(), (pixel(100, 2, 35) / 255.0 - 0.4465) / 0.261, 1e-5);
+  EXPECT_NEAR(e.x[2][1][3].item<float>(), (cifar_pixel(100, 2, 35) / 255.0 - 0.4465) / 0.261, 1e-5);
 }
 
 TEST(Cifar, DensityTaskRescalesPixelsToPlusMinusOne) {
@@ -109,7 +89,8 @@ TEST(Cifar, DensityTaskRescalesPixelsToPlusMinusOne) {
   EXPECT_EQ(s.info.task, Task::Density);
   const auto v = values(s.train->get(7, nullptr).x);
   for (int64_t c = 0; c < 3; ++c)
-    for (int64_t k : {0L, 511L, 1023L}) EXPECT_NEAR(v[c * kPixels + k], (pixel(7, c, k) / 255.0 - 0.5) * 2.0, 1e-6);
+    for (int64_t k : {0L, 511L, 1023L})
+      EXPECT_NEAR(v[c * kCifarPixels + k], (cifar_pixel(7, c, k) / 255.0 - 0.5) * 2.0, 1e-6);
 }
 
 TEST(Cifar, GrayscaleIsPilLumaWithLraStatistics) {
@@ -120,10 +101,10 @@ TEST(Cifar, GrayscaleIsPilLumaWithLraStatistics) {
   const Splits s = make_cifar_splits(o);
   EXPECT_EQ(s.info.d_input, 1);
   const Example e = s.train->get(5, nullptr);
-  ASSERT_EQ(e.x.sizes(), (std::vector<int64_t>{1, kPixels}));
+  ASSERT_EQ(e.x.sizes(), (std::vector<int64_t>{1, kCifarPixels}));
   for (int64_t k : {0L, 500L, 1023L}) {
     // PIL: L = R * 299/1000 + G * 587/1000 + B * 114/1000, rounded.
-    const double luma = pixel(5, 0, k) * 0.299 + pixel(5, 1, k) * 0.587 + pixel(5, 2, k) * 0.114;
+    const double luma = cifar_pixel(5, 0, k) * 0.299 + cifar_pixel(5, 1, k) * 0.587 + cifar_pixel(5, 2, k) * 0.114;
     const double x = e.x[0][k].item<float>() * (61.0 / 255.0) + 122.6 / 255.0;
     EXPECT_NEAR(x * 255.0, std::round(luma), 1.01) << k;
     EXPECT_NEAR(x * 255.0, std::round(x * 255.0), 1e-3) << k;  // an integer grey level
@@ -132,15 +113,14 @@ TEST(Cifar, GrayscaleIsPilLumaWithLraStatistics) {
 
 TEST(Cifar, Cifar100UsesFineLabels) {
   longconv::test::TempDir dir;
-  write_raw(dir.file("train.bin"), records(0, 7, 2, 100));
-  write_raw(dir.file("test.bin"), records(95, 3, 2, 100));
+  longconv::test::write_cifar100(dir.path().string(), 7, 3);
   CifarOptions o = options(dir.path().string());
   o.classes = 100;
   const Splits s = make_cifar_splits(o);
   EXPECT_EQ(s.info.d_output, 100);
   EXPECT_EQ(s.train->size(), 7);
   EXPECT_EQ(s.test->get(2, nullptr).y.item<int64_t>(), 97);
-  EXPECT_NEAR(s.train->get(1, nullptr).x[1][0].item<float>(), (pixel(1, 1, 0) / 255.0 - 0.4867) / 0.2565, 1e-5);
+  EXPECT_NEAR(s.train->get(1, nullptr).x[1][0].item<float>(), (cifar_pixel(1, 1, 0) / 255.0 - 0.4867) / 0.2565, 1e-5);
   o.normalize = "multires";
   expect_error(o, {"cifar100", "normalize 'multires'"});
 }
@@ -195,13 +175,13 @@ TEST(Cifar, TruncatedCorruptAndMissingFilesNameTheFile) {
   longconv::test::TempDir dir;
   write_cifar10(dir.path().string());
   const CifarOptions o = options(dir.path().string());
-  Bytes b = records(0, 4, 1, 10);
+  Bytes b = cifar_records(0, 4, 1, 10);
   b.resize(b.size() - 100);
   write_raw(dir.file("data_batch_3.bin"), b);
   expect_error(o, {"data_batch_3.bin", "not a whole number of 3073-byte records"});
   write_raw(dir.file("data_batch_3.bin"), Bytes());
   expect_error(o, {"data_batch_3.bin", "0 bytes"});
-  b = records(0, 4, 1, 10);
+  b = cifar_records(0, 4, 1, 10);
   b[3073 * 2] = 10;
   write_raw(dir.file("data_batch_3.bin"), b);
   expect_error(o, {"data_batch_3.bin", "label 10 of record 2"});
@@ -216,8 +196,8 @@ TEST(Cifar, TruncatedCorruptAndMissingFilesNameTheFile) {
   bad.layout = "spiral";
   expect_error(bad, {"layout 'spiral'"});
   // CIFAR-100 records are one byte longer; a CIFAR-10 file there is malformed.
-  write_raw(dir.file("train.bin"), records(0, 3, 1, 10));
-  write_raw(dir.file("test.bin"), records(0, 3, 2, 100));
+  write_raw(dir.file("train.bin"), cifar_records(0, 3, 1, 10));
+  write_raw(dir.file("test.bin"), cifar_records(0, 3, 2, 100));
   bad = o;
   bad.classes = 100;
   expect_error(bad, {"train.bin", "3074-byte records"});

@@ -1,28 +1,16 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "data/listops.h"
+#include "listops_writer.h"
 #include "temp_dir.h"
 
 using namespace longconv::data;
+using longconv::test::write_text;
 
 namespace {
-
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-// Train: 2 and "X" thrice, "[MAX" twice, the rest once, so the vocabulary order is fixed by frequency then bytes.
-void write_splits(const longconv::test::TempDir& dir) {
-  write_text(dir.file("basic_train.tsv"),
-             "Source\tTarget\n"
-             "( ( ( [MAX 2 ) 9 ) ] )\t9\n"
-             "( ( ( ( [MIN 2 ) ( ( ( [MAX 2 ) 0 ) ] ) ) 4 ) ] )\t2\r\n"
-             "7\t7\n");
-  write_text(dir.file("basic_val.tsv"), "Source\tTarget\n( ( ( [SM 5 ) 8 ) ] )\t3\n");
-  write_text(dir.file("basic_test.tsv"), "Source\tTarget\n( ( ( [MED 2 ) 9 ) ] )\t5\n( ( [MIN 3 ) ] )\t3\n");
-}
 
 ListOpsOptions options(const longconv::test::TempDir& dir, int64_t l_max = 16) {
   ListOpsOptions o;
@@ -55,7 +43,7 @@ TEST(ListOps, TokenizerMatchesLra) {
 
 TEST(ListOps, VocabularyIdsRightPaddingAndLengths) {
   longconv::test::TempDir dir;
-  write_splits(dir);
+  longconv::test::write_listops_splits(dir.path().string());
   const Splits s = make_listops_splits(options(dir));
   // Counts in train: 2 3, X 3, [MAX 2, then 0 4 7 9 [MIN once each -> ids from 3, ties by bytes.
   const std::map<std::string, int64_t> id = {{"2", 3},    {"X", 4}, {"[MAX", 5}, {"0", 6},
@@ -81,7 +69,7 @@ TEST(ListOps, VocabularyIdsRightPaddingAndLengths) {
 
 TEST(ListOps, LeftPaddingAndTruncation) {
   longconv::test::TempDir dir;
-  write_splits(dir);
+  longconv::test::write_listops_splits(dir.path().string());
   ListOpsOptions o = options(dir, 6);
   o.padding = "left";
   const Splits s = make_listops_splits(o);
@@ -99,7 +87,7 @@ TEST(ListOps, LeftPaddingAndTruncation) {
 
 TEST(ListOps, MalformedFilesNameFileAndLine) {
   longconv::test::TempDir dir;
-  write_splits(dir);
+  longconv::test::write_listops_splits(dir.path().string());
   const ListOpsOptions o = options(dir);
   write_text(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\t3\n( ( [MIN 3 ) ] )\n");
   expect_error(o, {"basic_val.tsv", "line 3", "two tab-separated fields"});

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <functional>
 
 #include "data/mnist.h"
 #include "idx_writer.h"
+#include "mnist_writer.h"
 
 using namespace longconv::data;
 using namespace longconv::testing_idx;
@@ -12,21 +12,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint32_t kSide = 28;
+constexpr uint32_t kSide = longconv::test::kMnistSide;
 constexpr int64_t kPixels = kSide * kSide;
 
-using PixelFn = std::function<uint8_t(int64_t example, int64_t pixel)>;
-
-uint8_t varied(int64_t example, int64_t pixel) { return static_cast<uint8_t>((example * 31 + pixel * 7) % 256); }
+using longconv::test::MnistPixelFn;
+constexpr auto varied = longconv::test::mnist_varied_pixel;
 
 // A directory in the MNIST layout: train files gzipped, t10k raw (both forms must be found).
 class MnistDir {
  public:
-  explicit MnistDir(int64_t n_train = 20, int64_t n_test = 5, const PixelFn& pixel = varied)
+  explicit MnistDir(int64_t n_train = 20, int64_t n_test = 5, const MnistPixelFn& pixel = varied)
       : dir_(temp_path("mnist")) {
     fs::create_directories(dir_);
-    write("train", n_train, pixel, /*gz=*/true);
-    write("t10k", n_test, pixel, /*gz=*/false);
+    longconv::test::write_mnist_split(dir_, "train", n_train, pixel, /*gz=*/true);
+    longconv::test::write_mnist_split(dir_, "t10k", n_test, pixel, /*gz=*/false);
   }
   ~MnistDir() { fs::remove_all(dir_); }
   const std::string& dir() const { return dir_; }
@@ -36,23 +35,6 @@ class MnistDir {
   }
 
  private:
-  void write(const std::string& split, int64_t n, const PixelFn& pixel, bool gz) const {
-    Bytes images, labels;
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t k = 0; k < kPixels; ++k) images.push_back(pixel(i, k));
-      labels.push_back(static_cast<uint8_t>(i % 10));
-    }
-    const auto un = static_cast<uint32_t>(n);
-    const std::string base = dir_ + "/" + split;
-    if (gz) {
-      write_gz(base + "-images-idx3-ubyte.gz", idx_u8({un, kSide, kSide}, images));
-      write_gz(base + "-labels-idx1-ubyte.gz", idx_u8({un}, labels));
-    } else {
-      write_raw(base + "-images-idx3-ubyte", idx_u8({un, kSide, kSide}, images));
-      write_raw(base + "-labels-idx1-ubyte", idx_u8({un}, labels));
-    }
-  }
-
   std::string dir_;
 };
 

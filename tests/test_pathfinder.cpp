@@ -7,6 +7,7 @@
 #include "data/pathfinder.h"
 #include "idx_writer.h"
 #include "io/png_reader.h"
+#include "pathfinder_writer.h"
 #include "png_test_writer.h"
 #include "temp_dir.h"
 #include "train_smoke.h"
@@ -17,29 +18,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kSide = 32;
+constexpr int kSide = longconv::test::kPathfinderSide;
+using longconv::test::pathfinder_pixel;
 
-uint8_t pixel(int image, int k) { return static_cast<uint8_t>((image * 53 + k * 3) % 256); }
-
-// pathfinder32/curv_contour_length_14 with two metadata files of `per_file` grey images each; image i has label
-// i % 2 and lives in imgs/<file>/sample_<i>.png. Metadata/10.npy sorts after 2.npy (numeric order).
+// pathfinder32/<level> (see pathfinder_writer.h) in a directory of its own.
 class PathfinderDir {
  public:
-  explicit PathfinderDir(int per_file = 5, const std::string& level = "curv_contour_length_14") {
-    root_ = dir_.path() / "pathfinder32" / level;
-    fs::create_directories(root_ / "metadata");
-    int image = 0;
-    for (int file : {2, 10}) {
-      fs::create_directories(root_ / "imgs" / std::to_string(file));
-      std::ofstream meta(root_ / "metadata" / (std::to_string(file) + ".npy"));
-      for (int k = 0; k < per_file; ++k, ++image) {
-        std::vector<uint8_t> pixels(kSide * kSide);
-        for (int p = 0; p < kSide * kSide; ++p) pixels[static_cast<size_t>(p)] = pixel(image, p);
-        const std::string name = "sample_" + std::to_string(image) + ".png";
-        write_png((root_ / "imgs" / std::to_string(file) / name).string(), kSide, kSide, 1, pixels);
-        meta << "imgs/" << file << " " << name << " " << k << " " << image % 2 << " 6 1.5 1 2\n";
-      }
-    }
+  explicit PathfinderDir(int per_file = 5, const std::string& level = "curv_contour_length_14")
+      : root_(dir_.path() / "pathfinder32" / level) {
+    longconv::test::write_pathfinder_dir(dir_.path().string(), per_file, level);
   }
   std::string data_dir() const { return dir_.path().string(); }
   std::string file(const std::string& rel) const { return (root_ / rel).string(); }
@@ -84,13 +71,13 @@ TEST(Pathfinder, ReadsImagesLabelsAndSplits) {
       ASSERT_EQ(e.x.sizes(), (std::vector<int64_t>{1, 1024}));
       int image = -1;  // the one whose first two pixels match
       for (int c = 0; c < 20; ++c)
-        if (std::abs(e.x[0][0].item<float>() - pixel(c, 0) / 255.0) < 1e-6 &&
-            std::abs(e.x[0][1].item<float>() - pixel(c, 1) / 255.0) < 1e-6)
+        if (std::abs(e.x[0][0].item<float>() - pathfinder_pixel(c, 0) / 255.0) < 1e-6 &&
+            std::abs(e.x[0][1].item<float>() - pathfinder_pixel(c, 1) / 255.0) < 1e-6)
           image = c;
       ASSERT_GE(image, 0);
       ++found[static_cast<size_t>(image)];
       EXPECT_EQ(e.y.item<int64_t>(), image % 2);
-      EXPECT_NEAR(e.x[0][1023].item<float>(), pixel(image, 1023) / 255.0, 1e-6);
+      EXPECT_NEAR(e.x[0][1023].item<float>(), pathfinder_pixel(image, 1023) / 255.0, 1e-6);
     }
   EXPECT_EQ(found, std::vector<int>(20, 1));
 

@@ -4,33 +4,18 @@
 
 #include "data/stl10.h"
 #include "idx_writer.h"
+#include "stl10_writer.h"
 #include "temp_dir.h"
 #include "train_smoke.h"
 
 using namespace longconv::data;
 using longconv::testing_idx::Bytes;
 using longconv::testing_idx::write_raw;
+using longconv::test::kStl10Side;
+using longconv::test::stl10_pixel;
+using longconv::test::write_stl10_split;
 
 namespace {
-
-constexpr int64_t kSide = 96;
-
-uint8_t pixel(int64_t image, int64_t channel, int64_t row, int64_t col) {
-  return static_cast<uint8_t>((image * 41 + channel * 97 + row * 5 + col * 11) % 256);
-}
-
-// Images stored channel by channel, each channel column-major; labels 1..10.
-void write_split(const longconv::test::TempDir& dir, const std::string& split, int64_t first, int64_t n) {
-  Bytes x, y;
-  for (int64_t i = first; i < first + n; ++i) {
-    for (int64_t c = 0; c < 3; ++c)
-      for (int64_t col = 0; col < kSide; ++col)
-        for (int64_t row = 0; row < kSide; ++row) x.push_back(pixel(i, c, row, col));
-    y.push_back(static_cast<uint8_t>(i % 10 + 1));
-  }
-  write_raw(dir.file(split + "_X.bin"), x);
-  write_raw(dir.file(split + "_y.bin"), y);
-}
 
 Stl10Options options(const longconv::test::TempDir& dir, int64_t size) {
   Stl10Options o;
@@ -53,8 +38,8 @@ void expect_error(const Stl10Options& o, const std::vector<std::string>& parts) 
 
 TEST(Stl10, ColumnMajorPixelsLabelsAndNormalization) {
   longconv::test::TempDir dir;
-  write_split(dir, "train", 0, 6);
-  write_split(dir, "test", 10, 2);
+  write_stl10_split(dir.path().string(), "train", 0, 6);
+  write_stl10_split(dir.path().string(), "test", 10, 2);
   const Splits s = make_stl10_splits(options(dir, 96));
   EXPECT_EQ(s.train->size(), 6);
   EXPECT_EQ(s.test->size(), 2);
@@ -66,13 +51,13 @@ TEST(Stl10, ColumnMajorPixelsLabelsAndNormalization) {
   EXPECT_EQ(e.y.item<int64_t>(), 1);  // stored 2, classes are 0-based
   for (int64_t c = 0; c < 3; ++c)
     for (auto [row, col] : {std::pair<int64_t, int64_t>{0, 1}, {5, 90}, {95, 3}})
-      EXPECT_NEAR(e.x[c][row][col].item<float>(), (pixel(11, c, row, col) / 255.0 - mean[c]) / stddev[c], 1e-5);
+      EXPECT_NEAR(e.x[c][row][col].item<float>(), (stl10_pixel(11, c, row, col) / 255.0 - mean[c]) / stddev[c], 1e-5);
 }
 
 TEST(Stl10, ResizeAndAugmentation) {
   longconv::test::TempDir dir;
-  write_split(dir, "train", 0, 4);
-  write_split(dir, "test", 0, 1);
+  write_stl10_split(dir.path().string(), "train", 0, 4);
+  write_stl10_split(dir.path().string(), "test", 0, 1);
   Stl10Options o = options(dir, 32);
   o.augment = true;
   o.layout = "sequence";
@@ -87,7 +72,7 @@ TEST(Stl10, ResizeAndAugmentation) {
   EXPECT_FALSE(torch::equal(x, plain));
   EXPECT_FALSE(torch::equal(x, s.train->get(2, &c).x));
   // A constant image stays constant under resizing (the test split is never augmented).
-  write_raw(dir.file("test_X.bin"), Bytes(3 * kSide * kSide, 200));
+  write_raw(dir.file("test_X.bin"), Bytes(3 * kStl10Side * kStl10Side, 200));
   const torch::Tensor flat = make_stl10_splits(o).test->get(0, nullptr).x;
   EXPECT_NEAR(flat[0][100].item<float>(), (200 / 255.0 - 0.44671097) / 0.2603405, 1e-5);
   EXPECT_NEAR(flat.std(/*dim=*/1).abs().max().item<float>(), 0.0, 1e-6);  // per channel
@@ -95,8 +80,8 @@ TEST(Stl10, ResizeAndAugmentation) {
 
 TEST(Stl10, MalformedFilesNameTheFile) {
   longconv::test::TempDir dir;
-  write_split(dir, "train", 0, 3);
-  write_split(dir, "test", 0, 2);
+  write_stl10_split(dir.path().string(), "train", 0, 3);
+  write_stl10_split(dir.path().string(), "test", 0, 2);
   const Stl10Options o = options(dir, 96);
   write_raw(dir.file("test_y.bin"), Bytes{1, 2, 3});
   expect_error(o, {"test_y.bin", "3 labels for 2 images"});
@@ -104,17 +89,17 @@ TEST(Stl10, MalformedFilesNameTheFile) {
   expect_error(o, {"test_y.bin", "label 11 of image 1"});
   write_raw(dir.file("test_y.bin"), Bytes{0, 1});
   expect_error(o, {"test_y.bin", "label 0 of image 0"});
-  write_raw(dir.file("test_X.bin"), Bytes(3 * kSide * kSide + 7, 0));
+  write_raw(dir.file("test_X.bin"), Bytes(3 * kStl10Side * kStl10Side + 7, 0));
   expect_error(o, {"test_X.bin", "not a whole number"});
-  write_split(dir, "test", 0, 2);
+  write_stl10_split(dir.path().string(), "test", 0, 2);
   std::filesystem::remove(dir.file("train_X.bin"));
   expect_error(o, {"train_X.bin", "no such file"});
 }
 
 TEST(Stl10, TrainsEndToEnd) {
   longconv::test::TempDir dir;
-  write_split(dir, "train", 0, 10);
-  write_split(dir, "test", 0, 4);
+  write_stl10_split(dir.path().string(), "train", 0, 10);
+  write_stl10_split(dir.path().string(), "test", 0, 4);
   longconv::test::expect_trains(dir, "  name: stl10\n  data_dir: " + dir.path().string() +
                                          "\n  size: 16\n  layout: sequence\n  augment: true\n  val_split: 0.2\n");
 }
