@@ -1,4 +1,5 @@
 // longconv info CONFIG [key=value ...]: size of the model and a training memory estimate.
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -43,6 +44,8 @@ void run_info(const InfoArgs& args) {
     count += p.numel();
     bytes += static_cast<double>(p.numel() * p.element_size());
   }
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  fmt::print("runtime: {} threads, OMP_WAIT_POLICY={}\n", at::get_num_threads(), wait_policy ? wait_policy : "unset");
   fmt::print("net.type: {}\n", net_name);
   fmt::print("parameters: {} ({})\n", count, format_bytes(bytes));
   models::NetFacts facts;

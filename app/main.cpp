@@ -24,6 +24,7 @@ void add_config_arguments(CLI::App& command, std::string& path, std::vector<std:
 }  // namespace longconv::cli
 
 int main(int argc, char** argv) {
+  longconv::reexec_with_passive_omp_wait(argv);
   CLI::App app{"longconv: long-range convolutional models (MultiresNet) on LibTorch"};
   app.require_subcommand(1);
   longconv::cli::add_train_command(app);

@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +121,15 @@ TEST_F(Cli, InfoReportsParametersAndMemory) {
   EXPECT_NE(r.out.find("parameters: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("training memory at batch size 8"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("+ activations"), std::string::npos) << r.out;  // from the net type's activation estimate
+}
+
+// libgomp reads OMP_WAIT_POLICY before main: the CLI re-executes itself with passive unless the user set a value.
+TEST_F(Cli, RunsWithPassiveOpenMpWaitUnlessSet) {
+  const std::string out = dir.file("info.txt"), cli = LONGCONV_CLI;
+  ASSERT_EQ(std::system(("env -u OMP_WAIT_POLICY " + cli + " info " + config + " >" + out).c_str()), 0);
+  EXPECT_NE(longconv::test::slurp(out).find("OMP_WAIT_POLICY=passive"), std::string::npos) << longconv::test::slurp(out);
+  ASSERT_EQ(std::system(("OMP_WAIT_POLICY=active " + cli + " info " + config + " >" + out).c_str()), 0);
+  EXPECT_NE(longconv::test::slurp(out).find("OMP_WAIT_POLICY=active"), std::string::npos) << longconv::test::slurp(out);
 }
 
 TEST_F(Cli, ForwardWritesYAndListsMissingWeights) {

@@ -1,8 +1,10 @@
 #include "util/runtime.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -18,6 +20,11 @@ int init_runtime(int n) {
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif
   return n;
+}
+
+void reexec_with_passive_omp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+  execv("/proc/self/exe", argv);  // returns only if it failed: run on with the default policy
 }
 
 }  // namespace longconv

@@ -9,4 +9,11 @@ namespace longconv {
 // CCNN sMNIST step goes from 7.4 s to 4.0 s). Returns the thread count set.
 int init_runtime(int n = 0);
 
+// libgomp reads OMP_WAIT_POLICY once, when it loads (before main). Its default lets idle OpenMP threads spin, which
+// steals the cores from OpenBLAS's threads and from other processes: a short CCNN run on a busy 2-core machine took
+// 62 s instead of 3 s, and the quiet sMNIST step is faster passive too. Called first thing in main: if the variable
+// is unset, sets it to passive and re-executes the program (same pid, arguments and environment otherwise); a value
+// the user set is kept. Returns only when no re-execution happened.
+void reexec_with_passive_omp_wait(char** argv);
+
 }  // namespace longconv
