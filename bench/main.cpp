@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include "util/runtime.h"
+
 namespace {
 
 // Records the mean real time (seconds) of every benchmark family while printing as usual.
@@ -40,6 +42,7 @@ const Target kTargets[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  longconv::reexec_with_passive_omp_wait(argv);  // as the CLI runs
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;
