@@ -81,6 +81,7 @@ TEST(DepthwiseConv, RejectsBadShapesNamingThem) {
   const auto x = torch::randn({2, 3, 10});
   EXPECT_THROW(longconv::nn::depthwise_conv(x, torch::randn({4, 3}), {1}), c10::Error);  // 4 channels for 3
   EXPECT_THROW(longconv::nn::depthwise_conv(x, torch::randn({3, 3}), {3}), c10::Error);  // pad outside [0, 3)
+  EXPECT_THROW(longconv::nn::depthwise_conv(torch::randn({2, 3, 0}), torch::randn({3, 3}), {1}), c10::Error);
   try {
     longconv::nn::depthwise_conv(x, torch::randn({3, 3}, torch::kFloat64), {1});
     FAIL() << "mixed dtypes accepted";

@@ -241,9 +241,12 @@ torch::Tensor depthwise_conv(const torch::Tensor& x, const torch::Tensor& kernel
               "depthwise_conv needs float32 or float64 x and kernel of one dtype, got ", x.scalar_type(), " and ",
               kernel.scalar_type());
   TORCH_CHECK(static_cast<int64_t>(left.size()) == d, "depthwise_conv: ", left.size(), " left pads for ", d, " dims");
-  for (int64_t i = 0; i < d; ++i)
+  for (int64_t i = 0; i < d; ++i) {
+    TORCH_CHECK(x.size(2 + i) > 0 && kernel.size(1 + i) > 0, "depthwise_conv: empty spatial dim in x ", x.sizes(),
+                " or kernel ", kernel.sizes());
     TORCH_CHECK(left[i] >= 0 && left[i] < kernel.size(1 + i), "depthwise_conv: left pad ", left[i], " of dim ", i,
                 " is outside [0, ", kernel.size(1 + i), ")");
+  }
   return DepthwiseConv::apply(x.contiguous(), kernel.contiguous(), left);
 }
 
