@@ -144,20 +144,30 @@ TEST(CKConv, BadConfigValuesNameTheKey) {
   EXPECT_NE(message.find("conv.type"), std::string::npos) << message;
 }
 
-// The "auto" path takes the FFT for a 33x33 depthwise kernel on 32x32 inputs and gives the direct path's result.
+// The "auto" path takes the FFT for a 65x65 depthwise kernel on 64x64 inputs (a 33x33 kernel on 32x32 is about a
+// tie with the direct kernel) and gives the direct path's result.
 TEST(CKConv, AutoPathPicksFftForLarge2DKernels) {
   torch::manual_seed(3);
   auto direct = build("SeparableFlexConv", {"net.in_channels=4", "net.out_channels=4", "net.data_dim=2",
-                                            "kernel.size=33", "mask.init_value=0.75", "conv.path=direct"});
+                                            "kernel.size=65", "mask.init_value=0.75", "conv.path=direct"});
   auto fast = build("SeparableFlexConv", {"net.in_channels=4", "net.out_channels=4", "net.data_dim=2",
-                                          "kernel.size=33", "mask.init_value=0.75", "conv.path=auto"});
+                                          "kernel.size=65", "mask.init_value=0.75", "conv.path=auto"});
   longconv::io::load_state_dict(*fast.module, longconv::io::state_dict(*direct.module), "copy");
-  const auto x = torch::randn({2, 4, 32, 32});
+  const auto x = torch::randn({2, 4, 64, 64});
   const auto yd = direct.forward(x, {});
   const auto yf = fast.forward(x, {});
   EXPECT_TRUE(fast.module->as<longconv::nn::CKConvImpl>()->last_forward_used_fft);
   EXPECT_FALSE(direct.module->as<longconv::nn::CKConvImpl>()->last_forward_used_fft);
   EXPECT_LT((yd - yf).abs().max().item<double>(), 1e-4 * yd.abs().max().item<double>());
+}
+
+// ... and the direct kernel for a short 1D kernel over a long sequence (sMNIST's case).
+TEST(CKConv, AutoPathPicksDirectForShort1DKernels) {
+  torch::manual_seed(5);
+  auto conv = build("SeparableFlexConv", {"net.in_channels=4", "net.out_channels=4", "net.data_dim=1",
+                                          "conv.causal=true", "kernel.size=33", "conv.path=auto"});
+  conv.forward(torch::randn({2, 4, 784}), {});
+  EXPECT_FALSE(conv.module->as<longconv::nn::CKConvImpl>()->last_forward_used_fft);
 }
 
 // conv.resolution_change: resample. A smooth 2D signal sampled at 28x28 and at 56x56 (pixel j of the finer image at
