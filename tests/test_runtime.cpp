@@ -23,3 +23,27 @@ TEST(Runtime, LargeTensorsComeFromTheHeapNotMmap) {
   big = torch::Tensor();
 }
 #endif
+
+#include <dlfcn.h>
+
+// The guard's effect, seen through OpenBLAS's own API where OpenBLAS is the BLAS in use (skipped elsewhere).
+TEST(Runtime, SingleThreadedBlasSetsOneThreadAndRestores) {
+  using Set = void (*)(int);
+  using Get = int (*)();
+  const auto set = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  const auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  if (set == nullptr || get == nullptr) GTEST_SKIP() << "the BLAS in use is not OpenBLAS";
+  const int before = get();
+  set(2);
+  {
+    longconv::SingleThreadedBlas outer;
+    EXPECT_EQ(get(), 1);
+    {
+      longconv::SingleThreadedBlas inner;
+      EXPECT_EQ(get(), 1);
+    }
+    EXPECT_EQ(get(), 1);  // the outer guard still holds
+  }
+  EXPECT_EQ(get(), 2);
+  set(before);
+}

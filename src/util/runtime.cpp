@@ -1,10 +1,12 @@
 #include "util/runtime.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -25,6 +27,43 @@ int init_runtime(int n) {
 void reexec_with_passive_omp_wait(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
   execv("/proc/self/exe", argv);  // returns only if it failed: run on with the default policy
+}
+
+namespace {
+
+// OpenBLAS's thread-count API, looked up in the running process (LibTorch loads the BLAS that libblas.so.3 points to).
+struct OpenBlasThreads {
+  using Set = void (*)(int);
+  using Get = int (*)();
+  Set set = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  Get get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  std::mutex mutex;
+  int guards = 0;
+  int saved = 1;
+};
+
+OpenBlasThreads& openblas_threads() {
+  static OpenBlasThreads threads;
+  return threads;
+}
+
+}  // namespace
+
+SingleThreadedBlas::SingleThreadedBlas() {
+  auto& o = openblas_threads();
+  if (o.set == nullptr || o.get == nullptr) return;
+  std::lock_guard<std::mutex> lock(o.mutex);
+  if (o.guards++ == 0) {
+    o.saved = o.get();
+    o.set(1);
+  }
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  auto& o = openblas_threads();
+  if (o.set == nullptr || o.get == nullptr) return;
+  std::lock_guard<std::mutex> lock(o.mutex);
+  if (--o.guards == 0) o.set(o.saved);
 }
 
 }  // namespace longconv

@@ -1,4 +1,4 @@
-// Process set-up for LibTorch on CPU: intra-op threads and the allocator.
+// Process set-up for LibTorch on CPU: intra-op threads, the allocator and BLAS threads.
 #pragma once
 
 namespace longconv {
@@ -15,5 +15,19 @@ int init_runtime(int n = 0);
 // is unset, sets it to passive and re-executes the program (same pid, arguments and environment otherwise); a value
 // the user set is kept. Returns only when no re-execution happened.
 void reexec_with_passive_omp_wait(char** argv);
+
+// While one of these lives, OpenBLAS runs every GEMM on the calling thread. Its pthreads build serialises GEMMs issued
+// from several threads at once and splits each across its own pool, so a loop of per-example GEMMs run by LibTorch's
+// threads only scales with OpenBLAS single-threaded (measured here: 100 GEMMs [140, 140] x [140, 784] take 36 ms from
+// one thread with OpenBLAS's 2 threads, 20 ms from 2 threads with OpenBLAS on 1). Nested and concurrent guards are
+// counted; the last one restores the thread count. A no-op for other BLAS libraries (MKL runs single-threaded inside
+// an OpenMP region by itself; the reference BLAS has no threads).
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+};
 
 }  // namespace longconv
