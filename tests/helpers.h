@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -13,6 +14,11 @@
 #include "temp_dir.h"
 
 namespace longconv::test {
+
+// Writes `bytes` to `path` as they are (binary mode), replacing any file there.
+inline void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
 
 // Message of the std::runtime_error `f` throws, or "" if it throws none.
 template <class F>

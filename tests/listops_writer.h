@@ -4,22 +4,20 @@
 #include <fstream>
 #include <string>
 
-namespace longconv::test {
+#include "helpers.h"
 
-inline void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+namespace longconv::test {
 
 // Train: 2 and "X" thrice, "[MAX" twice, the rest once, so the vocabulary order is fixed by frequency then bytes; the
 // second training line ends in \r\n. Val holds one example, test two.
 inline void write_listops_splits(const std::string& dir) {
-  write_text(dir + "/basic_train.tsv",
+  write_file(dir + "/basic_train.tsv",
              "Source\tTarget\n"
              "( ( ( [MAX 2 ) 9 ) ] )\t9\n"
              "( ( ( ( [MIN 2 ) ( ( ( [MAX 2 ) 0 ) ] ) ) 4 ) ] )\t2\r\n"
              "7\t7\n");
-  write_text(dir + "/basic_val.tsv", "Source\tTarget\n( ( ( [SM 5 ) 8 ) ] )\t3\n");
-  write_text(dir + "/basic_test.tsv", "Source\tTarget\n( ( ( [MED 2 ) 9 ) ] )\t5\n( ( [MIN 3 ) ] )\t3\n");
+  write_file(dir + "/basic_val.tsv", "Source\tTarget\n( ( ( [SM 5 ) 8 ) ] )\t3\n");
+  write_file(dir + "/basic_test.tsv", "Source\tTarget\n( ( ( [MED 2 ) 9 ) ] )\t5\n( ( [MIN 3 ) ] )\t3\n");
 }
 
 }  // namespace longconv::test

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "helpers.h"
+
 namespace longconv::test {
 
 // Digital sample of lead `lead` at step t of record `ecg_id` (gain 1000/mV, baseline 0).
@@ -63,7 +65,7 @@ inline void write_ptbxl_dir(const std::string& dir, int64_t n_records) {
         bytes.push_back(static_cast<char>(v & 0xff));
         bytes.push_back(static_cast<char>(v >> 8));
       }
-    std::ofstream(dir + "/" + name + ".dat", std::ios::binary) << bytes;
+    write_file(dir + "/" + name + ".dat", bytes);
   }
 }
 

@@ -11,6 +11,8 @@
 #include "data/speech_commands.h"
 #include "data/wav.h"
 
+#include "helpers.h"
+
 namespace longconv::test {
 
 // Sample t of clip `clip` of word `word`: a tone whose pitch depends on the word, so a model can learn it.
@@ -18,10 +20,6 @@ inline int16_t speech_sample(int64_t word, int64_t clip, int64_t t) {
   const double v = 8000.0 * std::sin(2 * M_PI * (200.0 + 150.0 * word) * t / 16000.0 + clip) +
                    300.0 * std::sin(0.001 * t * (clip + 1));
   return static_cast<int16_t>(v);
-}
-
-inline void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 // `per_word` clips per word of the first `classes` words; clip 0 of each word is listed for validation, clip 1 for
@@ -35,7 +33,7 @@ inline void write_speech_dir(const std::string& dir, int64_t classes, int64_t pe
       std::vector<int16_t> pcm(data::kSpeechClipLength);
       for (int64_t t = 0; t < data::kSpeechClipLength; ++t) pcm[t] = speech_sample(static_cast<int64_t>(w), c, t);
       const std::string name = "clip" + std::to_string(c) + "_nohash_0.wav";
-      write_bytes(dir + "/" + words[w] + "/" + name, data::encode_wav_pcm16(pcm, data::kSpeechSampleRate));
+      write_file(dir + "/" + words[w] + "/" + name, data::encode_wav_pcm16(pcm, data::kSpeechSampleRate));
       if (c == 0) validation << words[w] << "/" << name << "\n";
       if (c == 1) testing << words[w] << "/" << name << "\n";
     }

@@ -8,7 +8,7 @@
 #include "temp_dir.h"
 
 using namespace longconv::data;
-using longconv::test::write_text;
+using longconv::test::write_file;
 
 namespace {
 
@@ -89,19 +89,19 @@ TEST(ListOps, MalformedFilesNameFileAndLine) {
   longconv::test::TempDir dir;
   longconv::test::write_listops_splits(dir.path().string());
   const ListOpsOptions o = options(dir);
-  write_text(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\t3\n( ( [MIN 3 ) ] )\n");
+  write_file(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\t3\n( ( [MIN 3 ) ] )\n");
   expect_error(o, {"basic_val.tsv", "line 3", "two tab-separated fields"});
-  write_text(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\t12\n");
+  write_file(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\t12\n");
   expect_error(o, {"basic_val.tsv", "line 2", "target '12'"});
-  write_text(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\tx\n");
+  write_file(dir.file("basic_val.tsv"), "Source\tTarget\n( ( [MIN 3 ) ] )\tx\n");
   expect_error(o, {"basic_val.tsv", "target 'x'"});
-  write_text(dir.file("basic_val.tsv"), "Input\tOutput\n1\t1\n");
+  write_file(dir.file("basic_val.tsv"), "Input\tOutput\n1\t1\n");
   expect_error(o, {"basic_val.tsv", "line 1", "header"});
-  write_text(dir.file("basic_val.tsv"), "");
+  write_file(dir.file("basic_val.tsv"), "");
   expect_error(o, {"basic_val.tsv", "empty file"});
-  write_text(dir.file("basic_val.tsv"), "Source\tTarget\n");
+  write_file(dir.file("basic_val.tsv"), "Source\tTarget\n");
   expect_error(o, {"basic_val.tsv", "no examples"});
-  write_text(dir.file("basic_val.tsv"), std::string("Source\tTarget\n( ( [MIN 3 ) ] )\t3\n").substr(0, 20));
+  write_file(dir.file("basic_val.tsv"), std::string("Source\tTarget\n( ( [MIN 3 ) ] )\t3\n").substr(0, 20));
   expect_error(o, {"basic_val.tsv", "line 2"});
   std::filesystem::remove(dir.file("basic_val.tsv"));
   expect_error(o, {"basic_val.tsv", "no such file"});

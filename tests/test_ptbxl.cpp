@@ -33,10 +33,6 @@ std::string error_of_splits(const PtbxlOptions& o) {
   return "no error";
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
 }  // namespace
 
 TEST(Ptbxl, PythonDictKeys) {
@@ -50,7 +46,7 @@ TEST(Ptbxl, PythonDictKeys) {
 
 TEST(Ptbxl, CsvQuotedFields) {
   const TempDir d;
-  write_text(d.file("a.csv"), "x,y\r\n1,\"a, \"\"b\"\"\nc\"\r\n\n2,\r\n");
+  write_file(d.file("a.csv"), "x,y\r\n1,\"a, \"\"b\"\"\nc\"\r\n\n2,\r\n");
   const CsvTable t = read_csv(d.file("a.csv"));
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.rows[0][1], "a, \"b\"\nc");
@@ -58,9 +54,9 @@ TEST(Ptbxl, CsvQuotedFields) {
   EXPECT_EQ(t.lines[1], 5);
   EXPECT_EQ(t.column("y"), 1u);
   EXPECT_NE(error_of([&] { t.column("z"); }).find("a.csv: no column 'z'"), std::string::npos);
-  write_text(d.file("b.csv"), "x,y\n1,\"open\n");
+  write_file(d.file("b.csv"), "x,y\n1,\"open\n");
   EXPECT_NE(error_of([&] { read_csv(d.file("b.csv")); }).find("b.csv:2: unterminated"), std::string::npos);
-  write_text(d.file("c.csv"), "x,y\n1,2\n3\n");
+  write_file(d.file("c.csv"), "x,y\n1,2\n3\n");
   EXPECT_NE(error_of([&] { read_csv(d.file("c.csv")); }).find("c.csv:3: 1 fields, the header has 2"),
             std::string::npos);
 }
@@ -78,7 +74,7 @@ TEST(Ptbxl, WfdbRecordPhysicalUnits) {
   const std::string hea = d.file(ptbxl_record_name(1)) + ".hea";
   std::string text = slurp(hea);
   text.replace(text.find("1000.0(0)/mV"), 12, "500(10)/mV");
-  write_text(hea, text);
+  write_file(hea, text);
   EXPECT_FLOAT_EQ(read_wfdb_record(d.file(ptbxl_record_name(1))).signal[0][7].item<float>(),
                   (ptbxl_sample(1, 0, 7) - 10) / 500.0f);
 }
@@ -144,40 +140,40 @@ TEST(Ptbxl, BadFilesNameTheFileAndTheProblem) {
     for (const auto& p : parts) EXPECT_NE(e.find(p), std::string::npos) << e;
   };
 
-  write_text(record + ".dat", dat.substr(0, dat.size() - 100));
+  write_file(record + ".dat", dat.substr(0, dat.size() - 100));
   expect_error({record + ".dat: 23900 bytes, expected 24000"});
-  write_text(record + ".dat", dat);
+  write_file(record + ".dat", dat);
 
-  write_text(record + ".hea", "00007_lr twelve 100 1000\n");
+  write_file(record + ".hea", "00007_lr twelve 100 1000\n");
   expect_error({record + ".hea: malformed record line"});
-  write_text(record + ".hea", hea.substr(0, hea.size() / 2));
+  write_file(record + ".hea", hea.substr(0, hea.size() / 2));
   expect_error({record + ".hea: declares 12 signals but has"});
   std::string other = hea;
   other.replace(other.find(" 16 1000.0"), 3, " 212");
-  write_text(record + ".hea", other);
+  write_file(record + ".hea", other);
   expect_error({record + ".hea: signal 0 has format '212'"});
   std::filesystem::remove(record + ".hea");
   expect_error({record + ".hea: missing"});
-  write_text(record + ".hea", hea);
+  write_file(record + ".hea", hea);
   std::filesystem::remove(record + ".dat");
   expect_error({record + ".dat: missing"});
-  write_text(record + ".dat", dat);
+  write_file(record + ".dat", dat);
 
   const std::string db_path = d.file("ptbxl_database.csv"), db = slurp(db_path);
   std::string bad = db;
   bad.replace(bad.find("{'LVH': 100.0}"), 14, "{'LVH' 100.0}");
-  write_text(db_path, bad);
+  write_file(db_path, bad);
   expect_error({db_path + ":", "scp_codes", "expected ':'"});
-  write_text(db_path, db.substr(0, db.size() - 30));  // cut inside a quoted field or a record
+  write_file(db_path, db.substr(0, db.size() - 30));  // cut inside a quoted field or a record
   const std::string e = error_of_splits(options_for(d, "all"));
   EXPECT_NE(e.find(db_path), std::string::npos) << e;
-  write_text(db_path, "ecg_id,scp_codes\n1,{}\n");
+  write_file(db_path, "ecg_id,scp_codes\n1,{}\n");
   expect_error({db_path + ": no column 'strat_fold'"});
   std::filesystem::remove(db_path);
   expect_error({db_path + ": missing"});
-  write_text(db_path, db);
+  write_file(db_path, db);
 
-  write_text(d.file("scp_statements.csv"), ",description\nNORM,x\n");
+  write_file(d.file("scp_statements.csv"), ",description\nNORM,x\n");
   expect_error({"scp_statements.csv: no column 'diagnostic'"});
   EXPECT_NE(error_of_splits(options_for(d, "nonsense")).find("unknown task 'nonsense'"), std::string::npos);
 }

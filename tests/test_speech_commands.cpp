@@ -10,7 +10,7 @@
 using namespace longconv::data;
 using longconv::test::speech_sample;
 using longconv::test::TempDir;
-using longconv::test::write_bytes;
+using longconv::test::write_file;
 using longconv::test::write_speech_dir;
 
 namespace {
@@ -43,15 +43,15 @@ TEST(Wav, RoundTripAndTruncation) {
   const TempDir d;
   const std::vector<int16_t> pcm = {0, 1, -1, 32767, -32768, 1234};
   const std::string bytes = encode_wav_pcm16(pcm, 16000);
-  write_bytes(d.file("a.wav"), bytes);
+  write_file(d.file("a.wav"), bytes);
   const Wav wav = read_wav(d.file("a.wav"));
   EXPECT_EQ(wav.sample_rate, 16000);
   EXPECT_EQ(wav.channels, 1);
   EXPECT_EQ(wav.samples, pcm);
-  write_bytes(d.file("cut.wav"), bytes.substr(0, bytes.size() - 4));
+  write_file(d.file("cut.wav"), bytes.substr(0, bytes.size() - 4));
   const std::string cut = longconv::test::error_of([&] { read_wav(d.file("cut.wav")); });
   EXPECT_NE(cut.find("cut.wav: truncated"), std::string::npos) << cut;
-  write_bytes(d.file("hdr.wav"), bytes.substr(0, 30));
+  write_file(d.file("hdr.wav"), bytes.substr(0, 30));
   EXPECT_NE(longconv::test::error_of([&] { read_wav(d.file("hdr.wav")); }).find("hdr.wav: cannot read"),
             std::string::npos);
   EXPECT_NE(longconv::test::error_of([&] { read_wav(d.file("none.wav")); }).find("none.wav"), std::string::npos);
@@ -61,7 +61,7 @@ TEST(SpeechCommands, SplitsLabelsAndRawValues) {
   const TempDir d;
   write_speech_dir(d.path().string(), 10, 4);
   // A short clip: dropped by the 10-class task.
-  write_bytes(d.file("yes/short_nohash_0.wav"), encode_wav_pcm16(tone(8000), 16000));
+  write_file(d.file("yes/short_nohash_0.wav"), encode_wav_pcm16(tone(8000), 16000));
   const Splits s = make_speech_commands_splits(options_for(d));
   EXPECT_EQ(s.train->size(), 20);
   EXPECT_EQ(s.val->size(), 10);
@@ -111,7 +111,7 @@ TEST(SpeechCommands, NormalizeHalfRateTestAndMfcc) {
 TEST(SpeechCommands, ThirtyFiveClassesPadShortClips) {
   const TempDir d;
   write_speech_dir(d.path().string(), 35, 3);
-  write_bytes(d.file("zero/short_nohash_0.wav"), encode_wav_pcm16(tone(8000), 16000));
+  write_file(d.file("zero/short_nohash_0.wav"), encode_wav_pcm16(tone(8000), 16000));
   SpeechCommandsOptions o = options_for(d);
   o.classes = 35;
   const Splits s = make_speech_commands_splits(o);
@@ -127,14 +127,14 @@ TEST(SpeechCommands, BadFilesNameTheFile) {
   const TempDir d;
   write_speech_dir(d.path().string(), 10, 3);
   const std::string good = encode_wav_pcm16(tone(16000), 16000);
-  write_bytes(d.file("up/bad_nohash_0.wav"), good.substr(0, good.size() / 2));
+  write_file(d.file("up/bad_nohash_0.wav"), good.substr(0, good.size() / 2));
   std::string e = error_of(options_for(d));
   EXPECT_NE(e.find("up/bad_nohash_0.wav: truncated"), std::string::npos) << e;
   const char junk[] = "RIFF\x10\0\0\0WAVEjunkjunkjunk";
-  write_bytes(d.file("up/bad_nohash_0.wav"), std::string(junk, sizeof junk - 1));
+  write_file(d.file("up/bad_nohash_0.wav"), std::string(junk, sizeof junk - 1));
   e = error_of(options_for(d));
   EXPECT_NE(e.find("up/bad_nohash_0.wav: cannot read as audio"), std::string::npos) << e;
-  write_bytes(d.file("up/bad_nohash_0.wav"), encode_wav_pcm16(tone(8000), 8000));
+  write_file(d.file("up/bad_nohash_0.wav"), encode_wav_pcm16(tone(8000), 8000));
   e = error_of(options_for(d));
   EXPECT_NE(e.find("up/bad_nohash_0.wav: expected 16000 Hz mono, got 8000 Hz"), std::string::npos) << e;
   std::filesystem::remove(d.file("up/bad_nohash_0.wav"));
