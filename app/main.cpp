@@ -25,7 +25,7 @@ void add_config_arguments(CLI::App& command, std::string& path, std::vector<std:
 
 int main(int argc, char** argv) {
   longconv::reexec_with_passive_omp_wait(argv);
-  CLI::App app{"longconv: long-range convolutional models (MultiresNet) on LibTorch"};
+  CLI::App app{"longconv: long-range convolutional models (CCNN, MultiresNet) on LibTorch"};
   app.require_subcommand(1);
   longconv::cli::add_train_command(app);
   longconv::cli::add_eval_command(app);
