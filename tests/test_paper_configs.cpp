@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <ostream>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "data/pathfinder.h"
 #include "cifar_writer.h"
 #include "cli.h"
 #include "listops_writer.h"
@@ -98,9 +98,7 @@ void write_tiny_dataset(const YAML::Node& dataset, const std::string& dir) {
   } else if (name == "listops") {
     test::write_listops_splits(dir);
   } else if (name == "pathfinder") {
-    const std::map<std::string, std::string> levels = {
-        {"easy", "curv_baseline"}, {"intermediate", "curv_contour_length_9"}, {"hard", "curv_contour_length_14"}};
-    test::write_pathfinder_dir(dir, 5, levels.at(dataset["difficulty"].as<std::string>("hard")));
+    test::write_pathfinder_dir(dir, 5, data::pathfinder_difficulty_dir(dataset["difficulty"].as<std::string>("hard")));
   } else if (name == "speech_commands") {
     test::write_speech_dir(dir, dataset["classes"].as<int64_t>(10), 3);
   } else if (name == "ptbxl") {

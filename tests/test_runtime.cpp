@@ -1,3 +1,4 @@
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -23,8 +24,6 @@ TEST(Runtime, LargeTensorsComeFromTheHeapNotMmap) {
   big = torch::Tensor();
 }
 #endif
-
-#include <dlfcn.h>
 
 // The guard's effect, seen through OpenBLAS's own API where OpenBLAS is the BLAS in use (skipped elsewhere).
 TEST(Runtime, SingleThreadedBlasSetsOneThreadAndRestores) {

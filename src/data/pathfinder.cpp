@@ -19,14 +19,6 @@ namespace fs = std::filesystem;
 // An empty file in the published archive, skipped as CCNN's PATHFINDER_BLACKLIST does.
 constexpr const char* kBlacklist = "pathfinder32/curv_baseline/imgs/0/sample_172.png";
 
-std::string difficulty_dir(const std::string& difficulty) {
-  if (difficulty == "easy") return "curv_baseline";
-  if (difficulty == "intermediate") return "curv_contour_length_9";
-  if (difficulty == "hard") return "curv_contour_length_14";
-  throw std::invalid_argument("pathfinder: unknown difficulty '" + difficulty +
-                              "' (expected easy, intermediate or hard)");
-}
-
 // metadata/<n>.npy files in numeric order of <n>.
 std::vector<fs::path> metadata_files(const fs::path& dir) {
   const fs::path metadata = dir / "metadata";
@@ -51,9 +43,17 @@ std::vector<fs::path> metadata_files(const fs::path& dir) {
 
 }  // namespace
 
+std::string pathfinder_difficulty_dir(const std::string& difficulty) {
+  if (difficulty == "easy") return "curv_baseline";
+  if (difficulty == "intermediate") return "curv_contour_length_9";
+  if (difficulty == "hard") return "curv_contour_length_14";
+  throw std::invalid_argument("pathfinder: unknown difficulty '" + difficulty +
+                              "' (expected easy, intermediate or hard)");
+}
+
 Splits make_pathfinder_splits(const PathfinderOptions& o) {
   const ImageLayout layout = parse_image_layout("pathfinder", o.layout);
-  const std::string level = difficulty_dir(o.difficulty);
+  const std::string level = pathfinder_difficulty_dir(o.difficulty);
   if (o.resolution < 1) throw std::invalid_argument("pathfinder: resolution must be >= 1");
   if (!(o.val_split >= 0 && o.test_split >= 0 && o.val_split + o.test_split < 1))
     throw std::invalid_argument("pathfinder: val_split " + std::to_string(o.val_split) + " and test_split " +

@@ -22,6 +22,9 @@ struct PathfinderOptions {
   uint64_t split_seed = 42;
 };
 
+// The difficulty dir of "easy", "intermediate" or "hard"; std::invalid_argument for anything else.
+std::string pathfinder_difficulty_dir(const std::string& difficulty);
+
 // Pixels are scaled to [0, 1] without standardisation, as CCNN's loader (ToTensor only) does.
 Splits make_pathfinder_splits(const PathfinderOptions& options);
 

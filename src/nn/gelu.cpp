@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "nn/cpu_kernel.h"
+
 namespace longconv::nn {
 namespace {
 
@@ -82,10 +84,6 @@ void gelu_backward(const T* g, const T* x, T* dx, int64_t n) {
   at::parallel_for(0, n, 1 << 14, [=](int64_t begin, int64_t end) { gelu_backward_range(g, x, dx, begin, end); });
 }
 
-bool has_kernel(const torch::Tensor& x) {
-  return x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
-}
-
 class GeluFunction : public torch::autograd::Function<GeluFunction> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in) {
@@ -113,7 +111,7 @@ class GeluFunction : public torch::autograd::Function<GeluFunction> {
 }  // namespace
 
 torch::Tensor gelu(const torch::Tensor& x) {
-  if (!has_kernel(x)) return torch::gelu(x);
+  if (!has_cpu_kernel(x)) return torch::gelu(x);
   return GeluFunction::apply(x);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nn/cpu_kernel.h"
 #include "nn/depthwise_conv.h"
 
 namespace longconv::nn {
@@ -81,11 +82,12 @@ class DepthwiseFftConv : public torch::autograd::Function<DepthwiseFftConv> {
   }
 };
 
-// [1, C, 1, ...]: a per-channel bias against [B, C, *S].
-std::vector<int64_t> bias_shape(int64_t d) {
+// y [B, C, *S] plus a per-channel bias (none when undefined).
+torch::Tensor add_bias(const torch::Tensor& y, const torch::Tensor& bias) {
+  if (!bias.defined()) return y;
   std::vector<int64_t> shape{1, -1};
-  shape.resize(2 + d, 1);
-  return shape;
+  shape.resize(y.dim(), 1);
+  return y + bias.view(shape);
 }
 
 }  // namespace
@@ -111,12 +113,8 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   if (o.separable()) TORCH_CHECK(kernel.size(0) == 1, "separable kernel must be [1, C, *K], got ", kernel_in.sizes());
 
   if (!o.fft()) {
-    const bool own_kernel = o.separable() && x.device().is_cpu() && x.scalar_type() == kernel.scalar_type() &&
-                            (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
-    if (own_kernel) {
-      const torch::Tensor y = depthwise_conv(x, kernel.squeeze(0), left);
-      return bias.defined() ? y + bias.view(bias_shape(d)) : y;
-    }
+    if (o.separable() && has_cpu_kernel(x) && x.scalar_type() == kernel.scalar_type())
+      return add_bias(depthwise_conv(x, kernel.squeeze(0), left), bias);
     // Workaround: LibTorch 1.13's float32 CPU MKLDNN convolution backward returns wrong (even non-finite) gradients
     // for the CCNN's small-channel convs (golden ccnn1d_* cases); the native CPU convolution is exact. The switch is
     // process-wide and read again by the backward pass, so it stays off once a direct kernel convolution has run.
@@ -137,10 +135,7 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   const bool odd_quirk = d == 1 && o.fft_length() == FftLength::Reference && (size[0] + ksize[0] - 1) % 2 == 1;
   std::vector<int64_t> n(d);
   for (int64_t i = 0; i < d; ++i) n[i] = odd_quirk ? size[i] + ksize[i] - 1 : fast_fft_size(size[i] + ksize[i] - 1);
-  if (o.separable() && !odd_quirk) {
-    const torch::Tensor y = DepthwiseFftConv::apply(x, kernel, left, n);
-    return bias.defined() ? y + bias.view(bias_shape(d)) : y;
-  }
+  if (o.separable() && !odd_quirk) return add_bias(DepthwiseFftConv::apply(x, kernel, left, n), bias);
   const auto xp = torch::constant_pad_nd(x, spatial_pad(left, std::vector<int64_t>(d, 0)));
   const auto xf = torch::fft::rfftn(xp, at::IntArrayRef(n), at::IntArrayRef(dims));
   const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims)).conj();
@@ -157,7 +152,7 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   if (odd_quirk) out_n[0] = n[0] - 1;
   torch::Tensor y = torch::fft::irfftn(yf, at::IntArrayRef(out_n), at::IntArrayRef(dims));
   for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, size[i]);
-  return bias.defined() ? y + bias.view(bias_shape(d)) : y;
+  return add_bias(y, bias);
 }
 
 ConvCost kernel_conv_cost(at::IntArrayRef x_sizes, at::IntArrayRef kernel_sizes, bool separable) {

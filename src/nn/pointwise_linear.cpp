@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "nn/cpu_kernel.h"
 #include "util/runtime.h"
 
 namespace longconv::nn {
@@ -93,9 +94,7 @@ torch::Tensor PointwiseLinearImpl::forward(const torch::Tensor& x) {
   auto shape = x.sizes().vec();
   shape[1] = weight.size(0);
   // With fewer examples than threads (a kernel net's one grid, a batch of 1) OpenBLAS's own threads serve better.
-  const bool per_example = x.device().is_cpu() && flat.size(0) >= at::get_num_threads() &&
-                           (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
-  if (per_example)
+  if (has_cpu_kernel(x) && flat.size(0) >= at::get_num_threads())
     return BatchedPointwise::apply(flat, weight, bias.defined() ? bias : torch::empty({0}, weight.options())).view(shape);
   // One [out, in] x [in, S] product per example, written contiguously: torch::matmul folds this case through
   // transposes, copies, and returns a strided result that every later elementwise op then walks (measured here on
