@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "io/image_grid.h"
 #include "io/png_writer.h"
-#include "models/ar_sampler.h"
+#include "models/multires/ar_sampler.h"
 #include "train/checkpoint.h"
 #include "train/experiment.h"
 

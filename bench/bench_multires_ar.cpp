@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-#include "models/ar_sampler.h"
+#include "models/multires/ar_sampler.h"
 #include "util/runtime.h"
 
 namespace {

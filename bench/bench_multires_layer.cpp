@@ -2,8 +2,8 @@
 // reference algorithm in LibTorch ops (grouped dilated conv1d, as the official code runs it), measured in one run.
 #include <benchmark/benchmark.h>
 
-#include "nn/multires_conv.h"
-#include "nn/multires_layer.h"
+#include "nn/multires/multires_conv.h"
+#include "nn/multires/multires_layer.h"
 #include "util/runtime.h"
 
 namespace {

@@ -2,7 +2,7 @@
 // 10 classes): forward, cross entropy, backward, AdamW step.
 #include <benchmark/benchmark.h>
 
-#include "models/multires_net.h"
+#include "models/multires/multires_net.h"
 #include "util/runtime.h"
 
 namespace {

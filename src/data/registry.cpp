@@ -4,16 +4,16 @@
 
 #include <fmt/format.h>
 
-#include "data/adding_problem.h"
-#include "data/cifar.h"
-#include "data/copy_memory.h"
-#include "data/listops.h"
-#include "data/mnist.h"
-#include "data/pathfinder.h"
-#include "data/ptbxl.h"
-#include "data/speech_commands.h"
-#include "data/stl10.h"
-#include "data/voxel_solids.h"
+#include "data/datasets/adding_problem.h"
+#include "data/datasets/cifar.h"
+#include "data/datasets/copy_memory.h"
+#include "data/datasets/listops.h"
+#include "data/datasets/mnist.h"
+#include "data/datasets/pathfinder.h"
+#include "data/datasets/ptbxl.h"
+#include "data/datasets/speech_commands.h"
+#include "data/datasets/stl10.h"
+#include "data/datasets/voxel_solids.h"
 
 namespace longconv::data {
 namespace {

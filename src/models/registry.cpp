@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "models/ccnn_registry.h"
-#include "models/multires_ar.h"
-#include "models/multires_net.h"
-#include "nn/multires_layer.h"
+#include "models/ccnn/ccnn_types.h"
+#include "models/multires/multires_ar.h"
+#include "models/multires/multires_net.h"
+#include "nn/multires/multires_layer.h"
 
 namespace longconv::models {
 

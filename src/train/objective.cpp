@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "nn/discretized_mix_logistic.h"
+#include "nn/multires/discretized_mix_logistic.h"
 #include "train/auroc.h"
 
 namespace longconv::train {

@@ -1,0 +1,155 @@
+#include "data/datasets/mnist.h"
+
+#include <array>
+#include <filesystem>
+#include <stdexcept>
+
+#include "data/formats/idx.h"
+#include "util/random.h"
+
+namespace longconv::data {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kClasses = 10;
+
+enum class Layout { Sequence, Permuted, Image };
+
+Layout parse_layout(const std::string& s) {
+  if (s == "sequence") return Layout::Sequence;
+  if (s == "permuted") return Layout::Permuted;
+  if (s == "image") return Layout::Image;
+  throw std::invalid_argument("mnist: unknown layout '" + s + "' (expected sequence, permuted or image)");
+}
+
+// How stored pixels become x; shared by every split so they all see the same permutation and scaling.
+struct PixelMap {
+  Layout layout = Layout::Sequence;
+  int64_t height = 0, width = 0;
+  std::vector<int64_t> permutation;  // x position -> pixel position; empty unless layout is Permuted
+  std::array<float, 256> value{};    // uint8 pixel -> scaled (and normalized) float
+};
+
+class MnistDataset : public Dataset {
+ public:
+  MnistDataset(torch::Tensor images, torch::Tensor labels, std::shared_ptr<const PixelMap> map)
+      : images_(std::move(images)), labels_(std::move(labels)), map_(std::move(map)) {}
+
+  int64_t size() const override { return images_.size(0); }
+
+  Example get(int64_t index, std::mt19937_64*) const override {
+    if (index < 0 || index >= size())
+      throw std::out_of_range("mnist: index " + std::to_string(index) + " outside [0, " + std::to_string(size()) +
+                              ")");
+    const int64_t n = map_->height * map_->width;
+    Example e;
+    e.x = map_->layout == Layout::Image ? torch::empty({1, map_->height, map_->width}) : torch::empty({1, n});
+    const uint8_t* src = images_.data_ptr<uint8_t>() + index * n;
+    float* dst = e.x.data_ptr<float>();
+    const bool permuted = !map_->permutation.empty();
+    for (int64_t k = 0; k < n; ++k) dst[k] = map_->value[src[permuted ? map_->permutation[k] : k]];
+    e.y = torch::scalar_tensor(static_cast<int64_t>(labels_.data_ptr<uint8_t>()[index]), torch::kInt64);
+    return e;
+  }
+
+ private:
+  torch::Tensor images_;  // uint8 [N, H, W]
+  torch::Tensor labels_;  // uint8 [N]
+  std::shared_ptr<const PixelMap> map_;
+};
+
+std::string find_file(const std::string& dir, const std::string& name) {
+  for (const std::string& candidate : {name + ".gz", name}) {
+    const fs::path path = fs::path(dir) / candidate;
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) return path.string();
+  }
+  throw std::runtime_error(dir + ": missing " + name + ".gz (or " + name + ")");
+}
+
+std::string describe(const torch::Tensor& t) { return c10::str(t.scalar_type(), " ", t.sizes()); }
+
+// Images [N, H, W] and labels [N] of one split, checked against each other.
+std::pair<torch::Tensor, torch::Tensor> load_pair(const std::string& dir, const std::string& prefix) {
+  const std::string images_path = find_file(dir, prefix + "-images-idx3-ubyte");
+  const std::string labels_path = find_file(dir, prefix + "-labels-idx1-ubyte");
+  torch::Tensor images = read_idx(images_path);
+  if (images.scalar_type() != torch::kUInt8 || images.dim() != 3)
+    throw std::runtime_error(images_path + ": expected uint8 images [N, H, W], got " + describe(images));
+  torch::Tensor labels = read_idx(labels_path);
+  if (labels.scalar_type() != torch::kUInt8 || labels.dim() != 1)
+    throw std::runtime_error(labels_path + ": expected uint8 labels [N], got " + describe(labels));
+  if (labels.size(0) != images.size(0))
+    throw std::runtime_error(labels_path + ": " + std::to_string(labels.size(0)) + " labels for " +
+                             std::to_string(images.size(0)) + " images in " + images_path);
+  const uint8_t* l = labels.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < labels.size(0); ++i)
+    if (l[i] >= kClasses)
+      throw std::runtime_error(labels_path + ": label " + std::to_string(l[i]) + " of example " + std::to_string(i) +
+                               " outside [0, " + std::to_string(kClasses) + ")");
+  return {images, labels};
+}
+
+}  // namespace
+
+Splits make_mnist_splits(const MnistOptions& options) {
+  auto map = std::make_shared<PixelMap>();
+  map->layout = parse_layout(options.layout);
+  if (!(options.val_split >= 0.0 && options.val_split < 1.0))
+    throw std::invalid_argument("mnist: val_split " + std::to_string(options.val_split) + " outside [0, 1)");
+  if (options.normalize && !(options.stddev > 0.0))
+    throw std::invalid_argument("mnist: stddev must be > 0, got " + std::to_string(options.stddev));
+  if (options.data_dir.empty()) throw std::invalid_argument("mnist: data_dir is empty");
+  std::error_code ec;
+  if (!fs::is_directory(options.data_dir, ec)) throw std::runtime_error(options.data_dir + ": no such directory");
+
+  auto [train_images, train_labels] = load_pair(options.data_dir, "train");
+  auto [test_images, test_labels] = load_pair(options.data_dir, "t10k");
+  map->height = train_images.size(1);
+  map->width = train_images.size(2);
+  if (test_images.size(1) != map->height || test_images.size(2) != map->width)
+    throw std::runtime_error(options.data_dir + ": t10k images are " + std::to_string(test_images.size(1)) + "x" +
+                             std::to_string(test_images.size(2)) + " but train images are " +
+                             std::to_string(map->height) + "x" + std::to_string(map->width));
+  const int64_t n_pixels = map->height * map->width;
+
+  if (options.task != Task::Classification && options.task != Task::Density)
+    throw std::invalid_argument("mnist: the task must be classification or density");
+  for (int v = 0; v < 256; ++v) {
+    const double x = v / 255.0;
+    float& value = map->value[static_cast<size_t>(v)];
+    if (options.task == Task::Density) {
+      // In float32 as torchvision's ToTensor and the reference's rescaling: exactly -1 and 1 at 0 and 255.
+      value = (static_cast<float>(v) / 255.0f - 0.5f) * 2.0f;
+    } else {
+      value = static_cast<float>(options.normalize ? (x - options.mean) / options.stddev : x);
+    }
+  }
+  if (map->layout == Layout::Permuted) {
+    std::mt19937_64 rng(options.permutation_seed);
+    map->permutation = permutation(n_pixels, rng);
+  }
+
+  Splits splits;
+  auto full_train = std::make_shared<MnistDataset>(train_images, train_labels, map);
+  if (options.val_split > 0.0) {
+    auto [train_idx, val_idx] = split_indices(full_train->size(), options.val_split, options.split_seed);
+    splits.train = std::make_shared<Subset>(full_train, std::move(train_idx));
+    splits.val = std::make_shared<Subset>(full_train, std::move(val_idx));
+  } else {
+    splits.train = full_train;
+  }
+  splits.test = std::make_shared<MnistDataset>(test_images, test_labels, map);
+
+  splits.info.task = options.task;
+  splits.info.d_input = 1;
+  splits.info.d_output = kClasses;
+  splits.info.max_length = n_pixels;
+  splits.info.spatial_shape =
+      map->layout == Layout::Image ? std::vector<int64_t>{map->height, map->width} : std::vector<int64_t>{n_pixels};
+  return splits;
+}
+
+}  // namespace longconv::data

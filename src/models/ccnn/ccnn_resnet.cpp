@@ -1,0 +1,104 @@
+#include "models/ccnn/ccnn_resnet.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "nn/common/activation.h"
+#include "nn/common/channel_norm.h"
+
+namespace longconv::models {
+
+namespace {
+
+nn::CKConvOptions conv_with(nn::CKConvOptions conv, int64_t in, int64_t out) {
+  return conv.in_channels(in).out_channels(out);
+}
+
+// Width factor of every block: [0.0] -> all 1; else (factor, count) pairs expanded.
+std::vector<double> width_factors(const std::vector<double>& spec, int64_t no_blocks) {
+  if (spec.empty()) throw std::runtime_error("net.block_width_factors: expected [0.0] or (factor, count) pairs");
+  std::vector<double> factors;
+  if (spec[0] == 0.0) {
+    factors.assign(static_cast<size_t>(no_blocks), 1.0);
+  } else {
+    if (spec.size() % 2 != 0)
+      throw std::runtime_error("net.block_width_factors: expected (factor, count) pairs, got an odd length");
+    for (size_t i = 0; i < spec.size(); i += 2)
+      for (int64_t k = 0; k < static_cast<int64_t>(spec[i + 1]); ++k) factors.push_back(spec[i]);
+  }
+  if (static_cast<int64_t>(factors.size()) != no_blocks)
+    throw std::runtime_error("net.block_width_factors: gives " + std::to_string(factors.size()) +
+                             " blocks but net.no_blocks is " + std::to_string(no_blocks));
+  return factors;
+}
+
+}  // namespace
+
+CCNNImpl::CCNNImpl(CCNNOptions options_) : options(std::move(options_)) {
+  const auto& o = options;
+  const int64_t d = o.conv().data_dim(), hidden = o.no_hidden();
+  if (hidden < 1) throw std::runtime_error("net.no_hidden: expected >= 1, got " + std::to_string(hidden));
+  if (o.no_blocks() < 0) throw std::runtime_error("net.no_blocks: expected >= 0, got " + std::to_string(o.no_blocks()));
+  if (o.block_type() != "S4")
+    throw std::runtime_error("net.block.type: only 'S4' blocks are implemented, got '" + o.block_type() + "'");
+  if (!o.downsampling().empty() && o.downsampling_size() < 1)
+    throw std::runtime_error("net.downsampling_size: expected >= 1 with net.downsampling set, got " +
+                             std::to_string(o.downsampling_size()));
+  const auto factors = width_factors(o.block_width_factors(), o.no_blocks());
+
+  // Reference construction order: dropout_in, conv1, norm1, nonlinear, blocks, out_layer (+ init), out_norm.
+  dropout_in = register_module("dropout_in", nn::make_dropout("Dropout", o.dropout_in()));
+  conv1 = register_module("conv1", nn::CKConv(conv_with(o.conv(), o.in_channels(), hidden)));
+  norm1 = nn::make_channel_norm(o.norm(), hidden, d);
+  register_module("norm1", norm1.ptr());
+  nonlinear = nn::make_activation(o.nonlinearity(), "net.nonlinearity");
+  register_module("nonlinear", nonlinear.ptr());
+  blocks = register_module("blocks", torch::nn::Sequential());
+  int64_t channels = hidden;
+  for (int64_t i = 0; i < o.no_blocks(); ++i) {
+    const auto width = static_cast<int64_t>(static_cast<double>(hidden) * factors[static_cast<size_t>(i)]);
+    blocks->push_back(S4Block(S4BlockOptions(conv_with(o.conv(), channels, width))
+                                  .nonlinearity(o.nonlinearity())
+                                  .norm(o.norm())
+                                  .dropout_type(o.dropout_type())
+                                  .dropout(o.dropout())
+                                  .prenorm(o.block_prenorm())));
+    channels = width;
+    if (std::find(o.downsampling().begin(), o.downsampling().end(), i) != o.downsampling().end()) {
+      const int64_t k = o.downsampling_size();
+      if (d == 1) blocks->push_back(torch::nn::MaxPool1d(k));
+      if (d == 2) blocks->push_back(torch::nn::MaxPool2d(k));
+      if (d == 3) blocks->push_back(torch::nn::MaxPool3d(k));
+    }
+  }
+  out_layer = register_module("out_layer", nn::PointwiseLinear(channels, o.out_channels(), d));
+  {
+    torch::NoGradGuard no_grad;
+    torch::nn::init::kaiming_normal_(out_layer->weight);
+    out_layer->bias.fill_(0.0);
+  }
+  out_norm = o.block_prenorm() ? nn::make_channel_norm(o.norm(), channels, d) : torch::nn::AnyModule(torch::nn::Identity());
+  register_module("out_norm", out_norm.ptr());
+}
+
+torch::Tensor CCNNImpl::forward(const torch::Tensor& x) {
+  const int64_t d = options.conv().data_dim();
+  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == options.in_channels(), "CCNN expects [B, ", options.in_channels(),
+              ", ", d, " spatial dims], got ", x.sizes());
+  torch::Tensor h = nonlinear.forward(norm1.forward(conv1(dropout_in(x))));
+  if (!blocks->is_empty()) h = blocks->forward(h);
+  h = out_norm.forward(h);
+  std::vector<int64_t> spatial;
+  for (int64_t i = 0; i < d; ++i) spatial.push_back(2 + i);
+  h = h.mean(spatial, /*keepdim=*/true);  // ResNet_sequence: mean over L; ResNet_image: adaptive_avg_pool to 1
+  return out_layer(h).flatten(1);
+}
+
+std::vector<nn::CKConv> CCNNImpl::convs() const {
+  std::vector<nn::CKConv> list{conv1};
+  for (const auto& m : blocks->children())
+    if (auto* block = m->as<S4BlockImpl>()) list.push_back(block->conv1);
+  return list;
+}
+
+}  // namespace longconv::models

@@ -1,0 +1,32 @@
+#include "models/multires/multires_ar.h"
+
+namespace longconv::models {
+
+int64_t mixture_channels(int64_t d_input, int64_t nr_logistic_mix) {
+  return (d_input == 1 ? 3 : 10) * nr_logistic_mix;
+}
+
+MultiresARImpl::MultiresARImpl(MultiresAROptions options_) : options(std::move(options_)) { reset(); }
+
+void MultiresARImpl::reset() {
+  const auto& o = options;
+  check_stack_options(o.stack(), "MultiresAR");
+  TORCH_CHECK(o.nr_logistic_mix() >= 1, "MultiresAR nr_logistic_mix must be >= 1, got ", o.nr_logistic_mix());
+  // The mixture models one grey channel or three channels predicted one after another (RGB).
+  TORCH_CHECK(o.stack().encoder() != "linear" || o.d_input() == 1 || o.d_input() == 3,
+              "MultiresAR d_input must be 1 or 3 (the discretized logistic mixture's channels), got ", o.d_input());
+  // Construction order follows the reference, so a seeded init draws the same numbers.
+  encoder = register_input_encoder(*this, "MultiresAR", o.stack(), o.d_input());
+  blocks = register_residual_blocks(*this, o.stack(), /*output_conv=*/true);
+  d_output = mixture_channels(o.d_input(), o.nr_logistic_mix());
+  decoder = register_module("decoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(o.stack().d_model(), d_output, 1)));
+}
+
+torch::Tensor MultiresARImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() >= 2 && x.size(-1) >= 1, "MultiresAR expects a non-empty sequence, got ", x.sizes());
+  // Position t sees x[..., < t]: shift right by one, a zero first.
+  const auto shifted = torch::constant_pad_nd(x.narrow(-1, 0, x.size(-1) - 1), {1, 0}, 0);
+  return decoder(blocks.forward(encoder.forward(shifted)));
+}
+
+}  // namespace longconv::models

@@ -1,0 +1,98 @@
+// MultiresNet classifier (classification.py): encoder -> n_layers x [MultiresLayer -> GLU mixing -> residual -> norm]
+// -> mean (or length-masked mean) pooling -> linear output. Names equal the reference state_dict keys
+// (encoder.weight, seq_layers.0.h0, mixing_layers.0.0.weight, norms.0.running_mean, output_mapping.bias, ...).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "nn/multires/multires_layer.h"
+
+namespace longconv::models {
+
+// The options MultiresNet and MultiresAR share: the input encoder and the residual stack of MultiresLayers.
+struct ResidualStackOptions {
+  TORCH_ARG(int64_t, d_model) = 256;
+  TORCH_ARG(int64_t, n_layers) = 4;
+  TORCH_ARG(double, dropout) = 0.2;
+  TORCH_ARG(bool, batchnorm) = false;
+  TORCH_ARG(std::string, encoder) = "linear";  // "linear" (1x1 conv over [B, d_input, L]) | "embedding" (tokens [B, L])
+  TORCH_ARG(std::optional<int64_t>, n_tokens) = std::nullopt;
+  TORCH_ARG(std::string, layer_type) = "multires";
+  TORCH_ARG(std::optional<int64_t>, max_length) = std::nullopt;
+  TORCH_ARG(std::optional<std::string>, hinit) = std::nullopt;
+  TORCH_ARG(std::optional<int64_t>, depth) = std::nullopt;
+  TORCH_ARG(std::string, tree_select) = "fading";
+  TORCH_ARG(std::optional<int64_t>, d_mem) = std::nullopt;
+  TORCH_ARG(int64_t, kernel_size) = 2;
+  TORCH_ARG(bool, indep_res_init) = false;
+};
+
+// Errors (naming `model`) for a stack no model can build.
+void check_stack_options(const ResidualStackOptions& stack, const std::string& model);
+
+struct MultiresNetOptions {
+  explicit MultiresNetOptions(int64_t d_input) : d_input_(d_input) {}
+  TORCH_ARG(int64_t, d_input);
+  TORCH_ARG(int64_t, d_output) = 10;
+  TORCH_ARG(ResidualStackOptions, stack);
+};
+
+// Options of each MultiresLayer, as MultiresNet and MultiresAR build them.
+nn::MultiresLayerOptions multires_layer_options(int64_t d_model, int64_t kernel_size, std::optional<int64_t> depth,
+                                                const std::optional<std::string>& hinit, const std::string& tree_select,
+                                                std::optional<int64_t> max_length, double dropout,
+                                                std::optional<int64_t> d_mem, bool indep_res_init);
+
+// The input encoder MultiresNet and MultiresAR share, registered on `owner` as "encoder": Conv1d(d_input, d_model, 1)
+// over floats [B, d_input, L] ("linear") or Embedding(n_tokens, d_model) over int64 tokens [B, L] ("embedding").
+struct InputEncoder {
+  torch::nn::Conv1d linear{nullptr};
+  torch::nn::Embedding embedding{nullptr};
+  int64_t d_input = 0;
+
+  torch::Tensor forward(const torch::Tensor& x);  // -> [B, d_model, L]
+};
+
+// `model` names the owner in errors.
+InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model,
+                                    const ResidualStackOptions& stack, int64_t d_input);
+
+// The residual blocks MultiresNet and MultiresAR share, registered on `owner` as seq_layers.i, mixing_layers.i
+// (Conv1d(d, 2d, 1) -> GLU(-2) -> Dropout1d, then Conv1d(d, d, 1) when `output_conv`: MultiresAR's mixing) and
+// norms.i (BatchNorm1d or LayerNorm over channels), built layer by layer in the reference's order.
+struct ResidualBlocks {
+  torch::nn::ModuleList seq_layers{nullptr}, mixing_layers{nullptr}, norms{nullptr};
+  bool batchnorm = false;
+
+  // Block i on h [B, d_model, L]: norm(mixing(layer(h)) + h).
+  torch::Tensor forward(size_t i, const torch::Tensor& h);
+  torch::Tensor forward(torch::Tensor h);
+  size_t size() const { return seq_layers->size(); }
+};
+
+ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const ResidualStackOptions& stack, bool output_conv);
+
+// Mean over L of x [B, H, L], counting only steps t < lengths[b] when lengths is defined.
+torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& lengths);
+
+class MultiresNetImpl : public torch::nn::Cloneable<MultiresNetImpl> {
+ public:
+  explicit MultiresNetImpl(MultiresNetOptions options);
+  void reset() override;
+  // x: [B, d_input, L] floats (linear encoder) or [B, L] int64 tokens (embedding); lengths: [B] or undefined.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& lengths = {});
+
+  MultiresNetOptions options;
+  InputEncoder encoder;
+  ResidualBlocks blocks;
+  torch::nn::Linear output_mapping{nullptr};
+};
+TORCH_MODULE(MultiresNet);
+
+// Norm over channels of [B, C, L]: BatchNorm1d directly, LayerNorm over C via a transpose (utils.apply_norm).
+torch::Tensor apply_channel_norm(torch::nn::Module& norm, const torch::Tensor& x, bool batchnorm);
+
+}  // namespace longconv::models

@@ -1,0 +1,94 @@
+// `longconv forward` reproduces every MultiresLayer/MultiresNet/MultiresAR and CCNN golden case from files: a config
+// holding the reference's constructor arguments / config sections as overrides, the reference state_dict as
+// safetensors, and the recorded input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/cli.h"
+#include "support/golden.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+using longconv::test::close_scaled;
+using longconv::test::close_to;
+
+struct ForwardSpec {
+  std::string family, name, type;
+  std::vector<std::string> overrides;
+  double tol32, tol64;
+  bool relative;  // tolerances times max|ref| (CCNN's CASES.md) instead of max(1, max|ref|)
+};
+
+void forward_case(const ForwardSpec& s) {
+  const auto c = longconv::test::load_golden(s.family, s.name);
+  longconv::test::TempDir dir;
+  std::ofstream(dir.file("net.yaml")) << "net:\n  type: " << s.type << "\n";
+  auto weights = c.with_prefix("param.");
+  weights.merge(c.with_prefix("buffer."));
+  longconv::io::write_safetensors(dir.file("weights.safetensors"), weights);
+
+  std::string overrides;
+  for (const auto& o : s.overrides) overrides += " '" + o + "'";
+  for (const std::string dtype : {"float32", "float64"}) {
+    // Kernel-net cases record the position grid built in float64 too.
+    std::map<std::string, torch::Tensor> input{
+        {"x", dtype == "float64" && c.has("input64.x") ? c.at("input64.x") : c.at("input.x")}};
+    if (c.has("input.lengths")) input["lengths"] = c.at("input.lengths");
+    longconv::io::write_safetensors(dir.file("input.safetensors"), input);
+    const auto r = longconv::test::run_cli(
+        dir, "forward " + dir.file("net.yaml") + overrides + " --weights " + dir.file("weights.safetensors") +
+                 " --input " + dir.file("input.safetensors") + " --output " + dir.file("y.safetensors") +
+                 " --dtype " + dtype + " --mode " + c.config["mode"].get<std::string>());
+    ASSERT_EQ(r.code, 0) << s.name << " " << dtype << ": " << r.err;
+    const auto out = longconv::io::read_safetensors(dir.file("y.safetensors"));
+    const double tol = dtype == "float64" ? s.tol64 : s.tol32;
+    const auto& y = out.tensors.at("y");
+    const auto& ref = c.at("output64.y");
+    EXPECT_EQ(y.scalar_type(), dtype == "float64" ? torch::kFloat64 : torch::kFloat32);
+    if (s.relative)
+      EXPECT_TRUE(close_scaled(s.name + " " + dtype + " y", y, ref, tol, ref.abs().max().item<double>()));
+    else
+      EXPECT_TRUE(close_to(s.name + " " + dtype + " y", y, ref, tol));
+    for (const auto& [key, expected] : c.with_prefix("output64.buffer.")) {
+      const auto& actual = out.tensors.at("buffer." + key);
+      if (expected.is_floating_point()) {
+        EXPECT_TRUE(close_to(s.name + " " + dtype + " buffer " + key, actual, expected, tol));
+      } else {
+        EXPECT_TRUE(torch::equal(actual.to(torch::kLong), expected)) << s.name << " buffer " << key;
+      }
+    }
+  }
+}
+
+void multires_case(const std::string& name) {
+  const auto c = longconv::test::load_golden("multires", name);
+  const auto tol = longconv::test::multires_tolerances(name);
+  const auto type = longconv::test::multires_net_type(c);
+  forward_case({"multires", name, type, longconv::test::ctor_overrides(type, c.config["ctor"]), tol.f32_out,
+                tol.f64_out, false});
+}
+
+}  // namespace
+
+TEST(ForwardGolden, Layers) {
+  for (const auto& name : longconv::test::golden_case_names("multires", "layer_")) multires_case(name);
+}
+
+TEST(ForwardGolden, Nets) {
+  for (const auto& name : longconv::test::golden_case_names("multires", "net_")) multires_case(name);
+}
+
+TEST(ForwardGolden, Ccnn) {
+  for (const auto& name : longconv::test::golden_case_names("ccnn", "")) {
+    const auto c = longconv::test::load_golden("ccnn", name);
+    const auto overrides = longconv::test::ccnn_case_overrides(c);
+    const std::string type = overrides.front().substr(std::string("net.type=").size());
+    forward_case({"ccnn", name, type, overrides, longconv::test::ccnn_tolerances(name).out, 1e-8, true});
+  }
+}
+
+TEST(ForwardGolden, AutoregressiveNets) {
+  for (const auto& name : longconv::test::golden_case_names("multires", "ar_")) multires_case(name);
+}

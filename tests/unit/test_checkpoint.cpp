@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include "io/atomic_file.h"
+#include "support/temp_dir.h"
+#include "train/checkpoint.h"
+
+using namespace longconv;
+
+namespace {
+
+struct TinyImpl : torch::nn::Module {
+  TinyImpl() {
+    linear = register_module("linear", torch::nn::Linear(3, 2));
+    norm = register_module("norm", torch::nn::BatchNorm1d(2));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return norm(linear(x)); }
+  torch::nn::Linear linear{nullptr};
+  torch::nn::BatchNorm1d norm{nullptr};
+};
+TORCH_MODULE(Tiny);
+
+train::ScheduleOptions schedule_options() {
+  train::ScheduleOptions o;
+  o.total_steps = 10;
+  return o;
+}
+
+// A model after one AdamW step, its optimizer and a schedule 1 step in.
+struct Trained {
+  Tiny model;
+  torch::optim::AdamW optimizer{model->parameters(), torch::optim::AdamWOptions(0.1)};
+  train::LrSchedule schedule{schedule_options()};
+  Trained() {
+    model->forward(torch::randn({4, 3})).pow(2).sum().backward();
+    optimizer.step();
+    schedule.step();
+  }
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Checkpoint, RoundTripRestoresModelOptimizerScheduleAndRng) {
+  test::TempDir dir;
+  torch::manual_seed(1);
+  Trained a;
+  train::CheckpointInfo info;
+  info.epoch = 3;
+  info.best_epoch = 2;
+  info.best_val_metric = 81.5;
+  info.best_test_metric = 80.25;
+  info.config_yaml = "seed: 1\n";
+  info.metrics_json = R"({"epoch":3})";
+  const std::string path = dir.file("last.ckpt");
+  io::write_file_atomic(path, train::encode_checkpoint(*a.model, a.optimizer, a.schedule, info));
+  const auto expected_draw = torch::rand({5});
+
+  torch::manual_seed(2);
+  Tiny model;
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(0.1));
+  train::LrSchedule schedule(schedule_options());
+  const auto loaded = train::load_checkpoint(path, *model, &optimizer, &schedule, /*restore_rng=*/true);
+
+  EXPECT_TRUE(torch::equal(torch::rand({5}), expected_draw));
+  EXPECT_EQ(loaded.epoch, 3);
+  EXPECT_EQ(loaded.best_epoch, 2);
+  EXPECT_EQ(loaded.best_val_metric, 81.5);
+  EXPECT_EQ(loaded.best_test_metric, 80.25);
+  EXPECT_EQ(loaded.config_yaml, info.config_yaml);
+  EXPECT_EQ(loaded.metrics_json, info.metrics_json);
+  EXPECT_EQ(schedule.step_count(), 1);
+  EXPECT_TRUE(torch::equal(model->linear->weight, a.model->linear->weight));
+  EXPECT_TRUE(torch::equal(model->norm->running_mean, a.model->norm->running_mean));
+  EXPECT_EQ(model->norm->num_batches_tracked.item<int64_t>(), 1);
+
+  // One more identical step on both keeps them identical: the Adam moments came back too.
+  const auto x = torch::randn({4, 3});
+  a.optimizer.zero_grad();
+  a.model->forward(x).pow(2).sum().backward();
+  a.optimizer.step();
+  model->forward(x).pow(2).sum().backward();
+  optimizer.step();
+  EXPECT_TRUE(torch::equal(model->linear->weight, a.model->linear->weight));
+}
+
+TEST(Checkpoint, TruncatedFileIsAnErrorNamingIt) {
+  test::TempDir dir;
+  Trained a;
+  const std::string bytes = train::encode_checkpoint(*a.model, a.optimizer, a.schedule, {});
+  const std::string path = dir.file("cut.ckpt");
+  io::write_file_atomic(path, std::string_view(bytes).substr(0, bytes.size() / 2));
+  Tiny model;
+  const std::string message = error_of([&] { train::load_checkpoint(path, *model); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("not a valid checkpoint"), std::string::npos) << message;
+}
+
+TEST(Checkpoint, GarbageAndMissingFilesAreErrorsNamingThem) {
+  test::TempDir dir;
+  const std::string garbage = dir.file("garbage.ckpt");
+  io::write_file_atomic(garbage, std::string_view("not a checkpoint at all"));
+  Tiny model;
+  EXPECT_NE(error_of([&] { train::load_checkpoint(garbage, *model); }).find(garbage), std::string::npos);
+  const std::string missing = dir.file("missing.ckpt");
+  EXPECT_NE(error_of([&] { train::load_checkpoint(missing, *model); }).find(missing), std::string::npos);
+}
+
+TEST(Checkpoint, ModelMismatchListsTheKeys) {
+  test::TempDir dir;
+  Trained a;
+  const std::string path = dir.file("last.ckpt");
+  io::write_file_atomic(path, train::encode_checkpoint(*a.model, a.optimizer, a.schedule, {}));
+  torch::nn::Sequential other(torch::nn::Linear(3, 2));
+  const std::string message = error_of([&] { train::load_checkpoint(path, *other); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("linear.weight"), std::string::npos) << message;
+  EXPECT_NE(message.find("0.weight"), std::string::npos) << message;
+}

@@ -1,0 +1,38 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "io/atomic_file.h"
+#include "support/temp_dir.h"
+#include "train/metrics_log.h"
+
+using namespace longconv;
+
+TEST(MetricsLog, AppendsAndFreshRunsStartEmpty) {
+  test::TempDir dir;
+  const std::string path = dir.file("metrics.jsonl");
+  {
+    train::MetricsLog log(path, /*fresh=*/true);
+    EXPECT_EQ(log.last_epoch(), -1);
+    log.append({{"epoch", 1}, {"val_accuracy", 50.0}});
+  }
+  {
+    train::MetricsLog log(path, /*fresh=*/false);
+    log.append({{"epoch", 2}, {"val_accuracy", 60.0}});
+    EXPECT_EQ(log.last_epoch(), 2);
+  }
+  EXPECT_EQ(io::read_file(path), "{\"epoch\":1,\"val_accuracy\":50.0}\n{\"epoch\":2,\"val_accuracy\":60.0}\n");
+  train::MetricsLog fresh(path, /*fresh=*/true);
+  EXPECT_EQ(io::read_file(path), "");
+}
+
+TEST(MetricsLog, ALineCutShortByACrashIsSkippedAndNotExtended) {
+  test::TempDir dir;
+  const std::string path = dir.file("metrics.jsonl");
+  std::ofstream(path) << "{\"epoch\":1}\n{\"epoch\":2,\"val_";
+  train::MetricsLog log(path, /*fresh=*/false);
+  EXPECT_EQ(log.last_epoch(), 1);
+  log.append({{"epoch", 2}});
+  EXPECT_EQ(io::read_file(path), "{\"epoch\":1}\n{\"epoch\":2,\"val_\n{\"epoch\":2}\n");
+  EXPECT_EQ(log.last_epoch(), 2);
+}
