@@ -44,7 +44,8 @@ void run_sample(const SampleArgs& args) {
   train::Experiment e = train::build_experiment(std::move(config));
   auto impl = std::dynamic_pointer_cast<models::MultiresARImpl>(e.net.module);
   if (!impl)
-    throw std::runtime_error(fmt::format("sample: net.type must be MultiresAR, got {}", e.config.get_string("net.type")));
+    throw std::runtime_error(
+        fmt::format("sample: net.type must be MultiresAR, got {}", e.config.get_string("net.type")));
   models::MultiresAR net(impl);
   train::load_checkpoint(args.checkpoint, *net);
   net->eval();
@@ -55,8 +56,8 @@ void run_sample(const SampleArgs& args) {
   o.length = height * width;
   TORCH_CHECK(o.length == e.splits.info.max_length, "sample: images of ", height, "x", width, " for sequences of ",
               e.splits.info.max_length);
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(
-      static_cast<uint64_t>(args.seed.value_or(e.config.get_int("seed"))));
+  auto generator =
+      at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.seed.value_or(e.config.get_int("seed"))));
   const auto start = std::chrono::steady_clock::now();
   const torch::Tensor x = args.method == "full" ? models::sample_full_recompute(net, o, generator)
                                                 : models::sample_streaming(net, o, generator);

@@ -1,6 +1,6 @@
-// Sampling 64 CIFAR-shaped images (3x32x32: 1024 pixel positions, each drawing its 3 channels) from MultiresAR with d_model 64, 4 layers, 10 mixture
-// components: streaming (MultiresARStream, O(1) per position) against full recompute (the reference's algorithm:
-// one full forward over the 64x3x1024 canvas per new position).
+// Sampling 64 CIFAR-shaped images (3x32x32: 1024 pixel positions, each drawing its 3 channels) from MultiresAR with
+// d_model 64, 4 layers, 10 mixture components: streaming (MultiresARStream, O(1) per position) against full recompute
+// (the reference's algorithm: one full forward over the 64x3x1024 canvas per new position).
 //
 // Full recompute of all 1024 positions takes far too long here, and every position costs the same full forward over
 // the whole canvas, so it is timed on the first kPrefix positions and extrapolated linearly to 1024 in the same run
@@ -19,8 +19,11 @@ constexpr int64_t kImages = 64, kChannels = 3, kLength = 32 * 32, kDModel = 64, 
 
 longconv::models::MultiresAR make_net() {
   torch::manual_seed(0);
-  longconv::models::MultiresAR net(longconv::models::MultiresAROptions(kChannels, 10).stack(
-      longconv::models::ResidualStackOptions().d_model(kDModel).n_layers(kLayers).max_length(kLength).dropout(0.1)));
+  longconv::models::MultiresAR net(
+      longconv::models::MultiresAROptions(kChannels, 10)
+          .stack(
+              longconv::models::ResidualStackOptions().d_model(kDModel).n_layers(kLayers).max_length(kLength).dropout(
+                  0.1)));
   net->eval();
   return net;
 }

@@ -25,8 +25,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
 struct Target {
   const char* fast;
-  const char* baseline;      // measured in the same run ("" for none)
-  double official_seconds;   // the official PyTorch code on this machine (0 for none)
+  const char* baseline;     // measured in the same run ("" for none)
+  double official_seconds;  // the official PyTorch code on this machine (0 for none)
   double target_speedup;
 };
 

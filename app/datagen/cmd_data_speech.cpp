@@ -12,8 +12,9 @@ namespace longconv::cli {
 void add_data_speech_command(CLI::App& app) {
   auto options = std::make_shared<data::SpeechGeneratorOptions>();
   CLI::App* cmd = data_command(app).add_subcommand(
-      "speech", "a synthetic Speech Commands v0.02 set (espeak-ng voices, sox, background noise) for dataset "
-                "speech_commands");
+      "speech",
+      "a synthetic Speech Commands v0.02 set (espeak-ng voices, sox, background noise) for dataset "
+      "speech_commands");
   cmd->add_option("--out", options->out_dir, "output directory (the config's dataset.data_dir)")->required();
   cmd->add_option("--seed", options->seed, "random seed")->capture_default_str();
   cmd->add_option("--per-word", options->per_word, "clips per word (10% validation, 10% testing)")

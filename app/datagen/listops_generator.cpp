@@ -25,15 +25,18 @@ struct Tree {
 
 int apply(Op op, std::vector<int> args) {
   switch (op) {
-    case Op::Min: return *std::min_element(args.begin(), args.end());
-    case Op::Max: return *std::max_element(args.begin(), args.end());
+    case Op::Min:
+      return *std::min_element(args.begin(), args.end());
+    case Op::Max:
+      return *std::max_element(args.begin(), args.end());
     case Op::Med: {
       // int(np.median(args)): the mean of the two middle values for an even count, truncated.
       std::sort(args.begin(), args.end());
       const size_t n = args.size();
       return n % 2 ? args[n / 2] : (args[n / 2 - 1] + args[n / 2]) / 2;
     }
-    case Op::SumMod: return std::accumulate(args.begin(), args.end(), 0) % 10;
+    case Op::SumMod:
+      return std::accumulate(args.begin(), args.end(), 0) % 10;
   }
   return 0;
 }
@@ -79,8 +82,8 @@ void write_split(const std::string& path, const std::vector<ListOpsExample>& exa
 
 std::vector<ListOpsExample> generate_listops(const ListOpsGeneratorOptions& o) {
   if (o.n_train < 0 || o.n_val < 0 || o.n_test < 0)
-    throw std::invalid_argument("listops generator: split sizes must be >= 0, got " + std::to_string(o.n_train) +
-                                "," + std::to_string(o.n_val) + "," + std::to_string(o.n_test));
+    throw std::invalid_argument("listops generator: split sizes must be >= 0, got " + std::to_string(o.n_train) + "," +
+                                std::to_string(o.n_val) + "," + std::to_string(o.n_test));
   if (o.max_args < 2) throw std::invalid_argument("listops generator: max_args must be >= 2");
   if (o.max_depth < 1) throw std::invalid_argument("listops generator: max_depth must be >= 1");
   const auto total = static_cast<size_t>(o.n_train + o.n_val + o.n_test);

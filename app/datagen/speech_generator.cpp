@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 // espeak-ng voices (accents) and variants (speaker characteristics); a "speaker" is one pair.
 constexpr std::array<const char*, 5> kAccents = {"en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029"};
-constexpr std::array<const char*, 16> kVariants = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1",
+constexpr std::array<const char*, 16> kVariants = {"m1", "m2", "m3", "m4", "m5",    "m6",    "m7",     "f1",
                                                    "f2", "f3", "f4", "f5", "croak", "klatt", "klatt3", "whisperf"};
 
 double uniform(std::mt19937_64& rng, double lo, double hi) {

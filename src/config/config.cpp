@@ -32,22 +32,33 @@ bool is_list(ValueType type) {
 
 ValueType element_type(ValueType type) {
   switch (type) {
-    case ValueType::IntList: return ValueType::Int;
-    case ValueType::FloatList: return ValueType::Float;
-    case ValueType::StringList: return ValueType::String;
-    default: return type;
+    case ValueType::IntList:
+      return ValueType::Int;
+    case ValueType::FloatList:
+      return ValueType::Float;
+    case ValueType::StringList:
+      return ValueType::String;
+    default:
+      return type;
   }
 }
 
 const char* type_name(ValueType type) {
   switch (type) {
-    case ValueType::Int: return "int";
-    case ValueType::Float: return "float";
-    case ValueType::Bool: return "bool";
-    case ValueType::String: return "string";
-    case ValueType::IntList: return "list of ints";
-    case ValueType::FloatList: return "list of floats";
-    case ValueType::StringList: return "list of strings";
+    case ValueType::Int:
+      return "int";
+    case ValueType::Float:
+      return "float";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::String:
+      return "string";
+    case ValueType::IntList:
+      return "list of ints";
+    case ValueType::FloatList:
+      return "list of floats";
+    case ValueType::StringList:
+      return "list of strings";
   }
   return "?";
 }
@@ -66,8 +77,8 @@ YAML::Node load_yaml(const std::string& text, const std::string& where) {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) fail(fmt::format("{}: cannot parse YAML: {}", where, e.msg));
-    fail(fmt::format("{}: cannot parse YAML: line {}, column {}: {}", where, e.mark.line + 1, e.mark.column + 1,
-                     e.msg));
+    fail(
+        fmt::format("{}: cannot parse YAML: line {}, column {}: {}", where, e.mark.line + 1, e.mark.column + 1, e.msg));
   }
 }
 

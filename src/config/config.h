@@ -38,8 +38,8 @@ class Config {
   // Errors: ConfigError "<path>: unknown key 'net.d_modle'", "<path>: key 'train.lr': expected float, got 'abc'",
   // "<path>: cannot parse YAML: ...", "override 'x': expected key=value".
   static Config load(const std::string& path, const std::vector<std::string>& overrides, const SchemaResolver& resolve);
-  static Config parse(const std::string& yaml_text, const std::string& origin, const std::vector<std::string>& overrides,
-                      const SchemaResolver& resolve);
+  static Config parse(const std::string& yaml_text, const std::string& origin,
+                      const std::vector<std::string>& overrides, const SchemaResolver& resolve);
 
   // Typed getters: ConfigError naming the key if it is unknown, null (for the non-optional forms) or of another type.
   int64_t get_int(const std::string& key) const;
@@ -62,8 +62,8 @@ class Config {
     set(key, YAML::Node(value));
   }
 
-  std::string to_yaml() const;                // the resolved config, every key present
-  void save(const std::string& path) const;   // atomic write of to_yaml()
+  std::string to_yaml() const;               // the resolved config, every key present
+  void save(const std::string& path) const;  // atomic write of to_yaml()
   const std::string& origin() const { return origin_; }
   const YAML::Node& tree() const { return tree_; }
   const Schema& schema() const { return schema_; }

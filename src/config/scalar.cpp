@@ -11,9 +11,7 @@ namespace longconv::scalar {
 namespace {
 
 // from_chars rejects a leading '+', which YAML allows.
-std::string_view skip_plus(std::string_view text) {
-  return !text.empty() && text[0] == '+' ? text.substr(1) : text;
-}
+std::string_view skip_plus(std::string_view text) { return !text.empty() && text[0] == '+' ? text.substr(1) : text; }
 
 bool any_of(std::string_view text, std::initializer_list<std::string_view> options) {
   for (std::string_view option : options)

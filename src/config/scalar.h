@@ -9,7 +9,7 @@
 
 namespace longconv::scalar {
 
-std::optional<int64_t> parse_int(std::string_view text);  // [-+]?[0-9]+, in range
+std::optional<int64_t> parse_int(std::string_view text);   // [-+]?[0-9]+, in range
 std::optional<double> parse_float(std::string_view text);  // ints, 0.5, .5, 1e-3, .inf, -.inf, .nan
 std::optional<bool> parse_bool(std::string_view text);     // true/false, True/False, TRUE/FALSE
 

@@ -15,9 +15,9 @@ enum class ValueType { Int, Float, Bool, String, IntList, FloatList, StringList 
 
 struct KeySpec {
   ValueType type = ValueType::Int;
-  YAML::Node default_value;           // a null node when the default is null
-  bool nullable = false;              // null accepted (the reference's `=None` arguments)
-  std::vector<std::string> choices;   // String keys: allowed values (empty: any)
+  YAML::Node default_value;          // a null node when the default is null
+  bool nullable = false;             // null accepted (the reference's `=None` arguments)
+  std::vector<std::string> choices;  // String keys: allowed values (empty: any)
   std::string help;
 };
 

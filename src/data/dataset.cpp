@@ -34,8 +34,7 @@ Batch Dataset::collate(const std::vector<Example>& examples) const {
   Batch batch;
   batch.x = stack_field(examples, &Example::x, "x");
   batch.y = stack_field(examples, &Example::y, "y");
-  const bool any_length =
-      std::any_of(examples.begin(), examples.end(), [](const Example& e) { return e.length >= 0; });
+  const bool any_length = std::any_of(examples.begin(), examples.end(), [](const Example& e) { return e.length >= 0; });
   if (any_length) {
     batch.lengths = torch::empty({static_cast<int64_t>(examples.size())}, torch::kInt64);
     auto* out = batch.lengths.data_ptr<int64_t>();

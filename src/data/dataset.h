@@ -12,8 +12,8 @@
 namespace longconv::data {
 
 // One example. x: float features [C, L] (sequence), [C, H, W] (image) ..., or int64 tokens [L].
-// y: int64 scalar class (or [L] classes, one per step), or float [K] for multi-label and regression targets. length: valid steps (<= L) for padded token
-// sequences, -1 when every step is valid.
+// y: int64 scalar class (or [L] classes, one per step), or float [K] for multi-label and regression targets. length:
+// valid steps (<= L) for padded token sequences, -1 when every step is valid.
 struct Example {
   torch::Tensor x;
   torch::Tensor y;
@@ -35,10 +35,10 @@ enum class Task { Classification, MultiLabel, Density, Regression };
 
 struct DatasetInfo {
   Task task = Task::Classification;
-  int64_t d_input = 1;     // channels of x (1 for token inputs)
-  int64_t d_output = 0;    // classes / labels / output channels
-  int64_t n_tokens = 0;    // vocabulary size for token inputs, 0 for float inputs
-  int64_t max_length = 0;  // sequence length (flattened spatial size for images)
+  int64_t d_input = 1;                 // channels of x (1 for token inputs)
+  int64_t d_output = 0;                // classes / labels / output channels
+  int64_t n_tokens = 0;                // vocabulary size for token inputs, 0 for float inputs
+  int64_t max_length = 0;              // sequence length (flattened spatial size for images)
   std::vector<int64_t> spatial_shape;  // e.g. {784} for a sequence, {28, 28} for an image
   int64_t data_dim() const { return static_cast<int64_t>(spatial_shape.size()); }
 };
@@ -72,7 +72,7 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t n, d
 
 struct Splits {
   std::shared_ptr<const Dataset> train;
-  std::shared_ptr<const Dataset> val;   // may be null when val_split = 0 and the dataset has no validation set
+  std::shared_ptr<const Dataset> val;  // may be null when val_split = 0 and the dataset has no validation set
   std::shared_ptr<const Dataset> test;
   DatasetInfo info;
 };

@@ -21,8 +21,10 @@ Example GeneratedDataset::get(int64_t index, std::mt19937_64*) const {
 }
 
 Splits make_generated_splits(const GeneratedSizes& sizes, const MakeExample& make, DatasetInfo info) {
-  if (sizes.train_size < 1) throw std::invalid_argument("train_size must be >= 1, got " + std::to_string(sizes.train_size));
-  if (sizes.test_size < 1) throw std::invalid_argument("test_size must be >= 1, got " + std::to_string(sizes.test_size));
+  if (sizes.train_size < 1)
+    throw std::invalid_argument("train_size must be >= 1, got " + std::to_string(sizes.train_size));
+  if (sizes.test_size < 1)
+    throw std::invalid_argument("test_size must be >= 1, got " + std::to_string(sizes.test_size));
   if (!(sizes.val_split >= 0.0 && sizes.val_split < 1.0))
     throw std::invalid_argument("val_split " + std::to_string(sizes.val_split) + " outside [0, 1)");
   Splits splits;

@@ -21,13 +21,12 @@ ImageDataset::ImageDataset(std::string name, torch::Tensor images, torch::Tensor
       transform_(std::move(transform)) {
   TORCH_CHECK(images_.scalar_type() == torch::kUInt8 && images_.dim() == 4, name_,
               ": images must be uint8 [N, C, H, W], got ", images_.scalar_type(), " ", images_.sizes());
-  TORCH_CHECK(labels_.scalar_type() == torch::kInt64 && labels_.dim() == 1 && labels_.size(0) == images_.size(0),
-              name_, ": labels must be int64 [", images_.size(0), "], got ", labels_.scalar_type(), " ",
-              labels_.sizes());
+  TORCH_CHECK(labels_.scalar_type() == torch::kInt64 && labels_.dim() == 1 && labels_.size(0) == images_.size(0), name_,
+              ": labels must be int64 [", images_.size(0), "], got ", labels_.scalar_type(), " ", labels_.sizes());
   const auto channels = static_cast<size_t>(images_.size(1));
-  TORCH_CHECK(normalization.mean.size() == channels && normalization.stddev.size() == channels, name_, ": ",
-              channels, " channels but normalization has ", normalization.mean.size(), " means and ",
-              normalization.stddev.size(), " stds");
+  TORCH_CHECK(normalization.mean.size() == channels && normalization.stddev.size() == channels, name_, ": ", channels,
+              " channels but normalization has ", normalization.mean.size(), " means and ", normalization.stddev.size(),
+              " stds");
   value_.resize(channels);
   for (size_t c = 0; c < channels; ++c) {
     TORCH_CHECK(normalization.stddev[c] > 0.0, name_, ": std of channel ", c, " must be > 0, got ",

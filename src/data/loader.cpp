@@ -70,9 +70,8 @@ struct DataLoader::State {
   void work() {
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
-      work_cv.wait(lock, [&] {
-        return stop || (started && next_claim < n_batches && next_claim < next_out + opt.prefetch);
-      });
+      work_cv.wait(lock,
+                   [&] { return stop || (started && next_claim < n_batches && next_claim < next_out + opt.prefetch); });
       if (stop) return;
       const int64_t b = next_claim++;
       const uint64_t gen = generation;

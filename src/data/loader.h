@@ -12,10 +12,10 @@ struct LoaderOptions {
   int64_t batch_size = 32;
   bool shuffle = false;
   bool drop_last = false;
-  bool augment = false;       // pass an rng to Dataset::get (training only)
-  uint64_t seed = 0;          // epoch e shuffles with a generator seeded from (seed, e)
-  int64_t prefetch = 4;       // batches prepared ahead by the background thread(s)
-  int64_t workers = 1;        // background threads assembling batches
+  bool augment = false;  // pass an rng to Dataset::get (training only)
+  uint64_t seed = 0;     // epoch e shuffles with a generator seeded from (seed, e)
+  int64_t prefetch = 4;  // batches prepared ahead by the background thread(s)
+  int64_t workers = 1;   // background threads assembling batches
 };
 
 class DataLoader {

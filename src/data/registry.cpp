@@ -157,8 +157,8 @@ DatasetType stl10() {
 int64_t get_int_choice(const Config& config, const std::string& key, std::initializer_list<int64_t> allowed) {
   const int64_t value = config.get_int(key);
   if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-    throw ConfigError(fmt::format("{}: key '{}': {} is not one of {}", config.origin(), key, value,
-                                  fmt::join(allowed, ", ")));
+    throw ConfigError(
+        fmt::format("{}: key '{}': {} is not one of {}", config.origin(), key, value, fmt::join(allowed, ", ")));
   return value;
 }
 
@@ -251,8 +251,8 @@ DatasetType copy_memory() {
     o.sizes = generated_sizes(config);
     return make_copy_memory_splits(o);
   };
-  return {"copy_memory", "generated copy memory task: recall 10 symbols after T blanks, 10 classes per step",
-          schema, build};
+  return {"copy_memory", "generated copy memory task: recall 10 symbols after T blanks, 10 classes per step", schema,
+          build};
 }
 
 DatasetType adding_problem() {

@@ -7,8 +7,7 @@ torch::Tensor pixels_to_uint8(const torch::Tensor& x) {
 }
 
 torch::Tensor image_grid(const torch::Tensor& images, int64_t nrow) {
-  TORCH_CHECK(images.dim() == 4 && images.size(0) >= 1, "image_grid expects images [N, C, H, W], got ",
-              images.sizes());
+  TORCH_CHECK(images.dim() == 4 && images.size(0) >= 1, "image_grid expects images [N, C, H, W], got ", images.sizes());
   TORCH_CHECK(nrow >= 1, "image_grid needs nrow >= 1, got ", nrow);
   const int64_t n = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
   const int64_t cols = std::min(nrow, n), rows = (n + cols - 1) / cols;

@@ -10,8 +10,8 @@
 namespace longconv::io {
 
 struct Safetensors {
-  std::map<std::string, torch::Tensor> tensors;       // CPU, contiguous
-  std::map<std::string, std::string> metadata;         // "__metadata__"
+  std::map<std::string, torch::Tensor> tensors;  // CPU, contiguous
+  std::map<std::string, std::string> metadata;   // "__metadata__"
 };
 
 // Throws std::runtime_error "<path>: <fault>" for every malformed input: truncated file, header length past the end,

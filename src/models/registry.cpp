@@ -39,8 +39,8 @@ void add_stack_keys(Schema& s) {
 NetFacts describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers, std::optional<int64_t> length) {
   const int64_t field = nn::multires_receptive_field(layer.depth, layer.kernel_size);
   NetFacts facts;
-  facts.lines = {fmt::format("depth per layer: {} (kernel_size {}, memory columns {})", layer.depth,
-                             layer.kernel_size, layer.memory_size + 1),
+  facts.lines = {fmt::format("depth per layer: {} (kernel_size {}, memory columns {})", layer.depth, layer.kernel_size,
+                             layer.memory_size + 1),
                  fmt::format("receptive field: {} steps per layer, {} through {} layers", field,
                              1 + n_layers * (field - 1), n_layers)};
   if (length) {
@@ -74,7 +74,8 @@ NetType multires_layer_type() {
   };
   t.build = [](const Config& c) {
     nn::MultiresLayer layer(layer_options(c));
-    return Net{layer.ptr(), [layer](const torch::Tensor& x, const torch::Tensor&) mutable { return layer->forward(x); }};
+    return Net{layer.ptr(),
+               [layer](const torch::Tensor& x, const torch::Tensor&) mutable { return layer->forward(x); }};
   };
   t.describe = [](const Net& net) {
     const auto& layer = *net.module->as<nn::MultiresLayer>();
@@ -143,7 +144,9 @@ NetType multires_net_type() {
   };
   t.build = [](const Config& c) {
     MultiresNet net(net_options(c));
-    return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& lengths) mutable { return net->forward(x, lengths); }};
+    return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& lengths) mutable {
+                 return net->forward(x, lengths);
+               }};
   };
   t.describe = describe_model<MultiresNet>;
   return t;

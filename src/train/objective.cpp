@@ -37,7 +37,8 @@ class Classification : public Objective {
     const bool per_step = output.dim() == 3 && batch.y.dim() == 2 && output.size(2) == batch.y.size(1);
     TORCH_CHECK(((output.dim() == 2 && batch.y.dim() == 1) || per_step) && output.size(0) == batch.y.size(0),
                 "classification expects logits [B, classes] and labels [B] (or [B, classes, L] and [B, L]), got "
-                "output ", output.sizes(), " and labels ", batch.y.sizes());
+                "output ",
+                output.sizes(), " and labels ", batch.y.sizes());
   }
 
   int64_t correct_ = 0;

@@ -26,7 +26,8 @@ void LrSchedule::apply(torch::optim::Optimizer& optimizer, const std::vector<dou
   auto& groups = optimizer.param_groups();
   TORCH_CHECK(lr_ratios.empty() || lr_ratios.size() == groups.size(), "LrSchedule::apply: ", lr_ratios.size(),
               " lr ratios for ", groups.size(), " param groups");
-  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lr() * (lr_ratios.empty() ? 1.0 : lr_ratios[i]));
+  for (size_t i = 0; i < groups.size(); ++i)
+    groups[i].options().set_lr(lr() * (lr_ratios.empty() ? 1.0 : lr_ratios[i]));
 }
 
 void LrSchedule::save(torch::serialize::OutputArchive& archive) const { archive.write("step", c10::IValue(step_)); }

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/cli.h"
-#include "support/idx_writer.h"
 #include "io/safetensors.h"
 #include "io/state_dict.h"
 #include "models/registry.h"
+#include "support/cli.h"
+#include "support/idx_writer.h"
 #include "support/temp_dir.h"
 #include "train/run_config.h"
 
@@ -127,7 +127,8 @@ TEST_F(Cli, InfoReportsParametersAndMemory) {
 TEST_F(Cli, RunsWithPassiveOpenMpWaitUnlessSet) {
   const std::string out = dir.file("info.txt"), cli = LONGCONV_CLI;
   ASSERT_EQ(std::system(("env -u OMP_WAIT_POLICY " + cli + " info " + config + " >" + out).c_str()), 0);
-  EXPECT_NE(longconv::test::slurp(out).find("OMP_WAIT_POLICY=passive"), std::string::npos) << longconv::test::slurp(out);
+  EXPECT_NE(longconv::test::slurp(out).find("OMP_WAIT_POLICY=passive"), std::string::npos)
+      << longconv::test::slurp(out);
   ASSERT_EQ(std::system(("OMP_WAIT_POLICY=active " + cli + " info " + config + " >" + out).c_str()), 0);
   EXPECT_NE(longconv::test::slurp(out).find("OMP_WAIT_POLICY=active"), std::string::npos) << longconv::test::slurp(out);
 }

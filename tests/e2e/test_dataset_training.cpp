@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "support/cli.h"
-#include "datagen/speech_generator.h"
 #include "data/formats/wav.h"
+#include "datagen/speech_generator.h"
+#include "support/cli.h"
 #include "support/helpers.h"
 #include "support/ptbxl_dir.h"
 #include "support/speech_dir.h"

@@ -12,8 +12,8 @@ TEST(DatasetsTrain, Cifar10) {
   longconv::test::write_cifar10(dir.path().string());
   longconv::test::expect_trains(dir, "  name: cifar10\n  data_dir: " + dir.path().string() +
                                          "\n  val_split: 0.2\n  augment: true\n  normalize: multires\n");
-  longconv::test::expect_trains(dir, "  name: cifar10\n  data_dir: " + dir.path().string() +
-                                         "\n  val_split: 0.2\n  grayscale: true\n");
+  longconv::test::expect_trains(
+      dir, "  name: cifar10\n  data_dir: " + dir.path().string() + "\n  val_split: 0.2\n  grayscale: true\n");
 }
 
 TEST(DatasetsTrain, Pathfinder) {

@@ -5,9 +5,9 @@
 #include <set>
 #include <sstream>
 
-#include "support/cli.h"
 #include "data/datasets/listops.h"
 #include "datagen/listops_generator.h"
+#include "support/cli.h"
 #include "support/train_smoke.h"
 
 using namespace longconv::data;

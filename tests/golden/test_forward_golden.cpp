@@ -39,8 +39,8 @@ void forward_case(const ForwardSpec& s) {
     longconv::io::write_safetensors(dir.file("input.safetensors"), input);
     const auto r = longconv::test::run_cli(
         dir, "forward " + dir.file("net.yaml") + overrides + " --weights " + dir.file("weights.safetensors") +
-                 " --input " + dir.file("input.safetensors") + " --output " + dir.file("y.safetensors") +
-                 " --dtype " + dtype + " --mode " + c.config["mode"].get<std::string>());
+                 " --input " + dir.file("input.safetensors") + " --output " + dir.file("y.safetensors") + " --dtype " +
+                 dtype + " --mode " + c.config["mode"].get<std::string>());
     ASSERT_EQ(r.code, 0) << s.name << " " << dtype << ": " << r.err;
     const auto out = longconv::io::read_safetensors(dir.file("y.safetensors"));
     const double tol = dtype == "float64" ? s.tol64 : s.tol32;

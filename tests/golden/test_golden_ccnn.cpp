@@ -6,23 +6,36 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
-#include "support/golden.h"
 #include "models/registry.h"
 #include "nn/ccnn/ck_conv.h"
 #include "nn/ccnn/ln_loss.h"
+#include "support/golden.h"
 
 namespace {
 
 using longconv::test::close_scaled;
 
-const std::vector<std::string> kCases = {
-    "ccnn1d_s4_L196_eval",          "ccnn1d_s4_L196_train",          "ccnn1d_s4_L784_eval",
-    "ccnn1d_trained_L196",          "ccnn1d_trained_L392",           "ccnn2d_s4_16_eval",
-    "ccnn2d_trained_res16",         "ccnn2d_trained_res32",          "ckconv1d_causal_fft_oddN",
-    "ckconv1d_causal_spatial",      "flexconv1d_causal_fft",         "flexconv1d_causal_spatial",
-    "kernelnet_magnet1d_causal",    "kernelnet_magnet2d",            "kernelnet_mlp1d",
-    "kernelnet_siren1d",            "sepflexconv1d_causal_fft",      "sepflexconv1d_causal_fft_oddN",
-    "sepflexconv1d_causal_spatial", "sepflexconv2d_k33_crop",        "sepflexconv2d_k33_nocrop"};
+const std::vector<std::string> kCases = {"ccnn1d_s4_L196_eval",
+                                         "ccnn1d_s4_L196_train",
+                                         "ccnn1d_s4_L784_eval",
+                                         "ccnn1d_trained_L196",
+                                         "ccnn1d_trained_L392",
+                                         "ccnn2d_s4_16_eval",
+                                         "ccnn2d_trained_res16",
+                                         "ccnn2d_trained_res32",
+                                         "ckconv1d_causal_fft_oddN",
+                                         "ckconv1d_causal_spatial",
+                                         "flexconv1d_causal_fft",
+                                         "flexconv1d_causal_spatial",
+                                         "kernelnet_magnet1d_causal",
+                                         "kernelnet_magnet2d",
+                                         "kernelnet_mlp1d",
+                                         "kernelnet_siren1d",
+                                         "sepflexconv1d_causal_fft",
+                                         "sepflexconv1d_causal_fft_oddN",
+                                         "sepflexconv1d_causal_spatial",
+                                         "sepflexconv2d_k33_crop",
+                                         "sepflexconv2d_k33_nocrop"};
 
 constexpr double kF64Tol = 1e-8;
 
@@ -94,8 +107,8 @@ void check_loaded(const std::string& name, torch::Dtype dtype) {
   (r.y * c.at("input.grad_weights").to(dtype)).sum().backward();
   // Compared with the float64 reference in both precisions (the float32 tolerances cover the float32 error).
   const std::string g = "grad64.";
-  EXPECT_TRUE(close_scaled(name + " grad.x", r.x.grad(), c.at(g + "x"), f64 ? kF64Tol : tol.grad_x,
-                           max_abs(c.at(g + "x"))));
+  EXPECT_TRUE(
+      close_scaled(name + " grad.x", r.x.grad(), c.at(g + "x"), f64 ? kF64Tol : tol.grad_x, max_abs(c.at(g + "x"))));
   // Each parameter against its own scale, floored at 1e-3 of the largest (some gradients are mathematically 0).
   const auto grads = c.with_prefix(g + "param.");
   double largest = 0;

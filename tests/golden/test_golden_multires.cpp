@@ -6,21 +6,31 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "config/config.h"
-#include "support/golden.h"
 #include "models/registry.h"
 #include "nn/multires/discretized_mix_logistic.h"
+#include "support/golden.h"
 
 namespace {
 
 using longconv::test::close_to;
 
-const std::vector<std::string> kCases = {
-    "layer_fading_k2_L100",   "layer_fading_k2_L64",       "layer_fading_k3_L50",
-    "layer_fading_k4_depth5_indep", "layer_uniform_k2_m12", "layer_uniform_k3_m20",
-    "layer_uniform_k3_m40_depth3",  "layer_wavelet_coif1",  "layer_wavelet_db2",
-    "layer_wavelet_db4",      "layer_wavelet_haar",        "layer_wavelet_sym3",
-    "net_cls_embedding_batchnorm_eval", "net_cls_embedding_batchnorm_train", "net_cls_linear_layernorm",
-    "ar_gray_8x8_forward", "ar_rgb_8x8_dmlloss"};
+const std::vector<std::string> kCases = {"layer_fading_k2_L100",
+                                         "layer_fading_k2_L64",
+                                         "layer_fading_k3_L50",
+                                         "layer_fading_k4_depth5_indep",
+                                         "layer_uniform_k2_m12",
+                                         "layer_uniform_k3_m20",
+                                         "layer_uniform_k3_m40_depth3",
+                                         "layer_wavelet_coif1",
+                                         "layer_wavelet_db2",
+                                         "layer_wavelet_db4",
+                                         "layer_wavelet_haar",
+                                         "layer_wavelet_sym3",
+                                         "net_cls_embedding_batchnorm_eval",
+                                         "net_cls_embedding_batchnorm_train",
+                                         "net_cls_linear_layernorm",
+                                         "ar_gray_8x8_forward",
+                                         "ar_rgb_8x8_dmlloss"};
 const std::vector<std::string> kMixtureCases = {"dml_loss_rgb", "dml_sample_gray", "dml_sample_rgb"};
 
 // The reference constructor's arguments become net.* keys one to one.

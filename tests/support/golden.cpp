@@ -60,7 +60,9 @@ Tolerances multires_tolerances(const std::string& case_name) {
   std::ifstream in(golden_dir("multires") + "/CASES.md");
   if (!in) throw std::runtime_error("cannot read " + golden_dir("multires") + "/CASES.md");
   // | `name.safetensors` | exercises | config | shapes | 1e-05 / 2e-05 | 1e-10 / 1e-10 | observed |
-  const std::regex row("^\\| `" + case_name + "\\.safetensors` \\|.*\\| ([0-9.e+-]+) / ([0-9.e+-]+|-) \\| ([0-9.e+-]+|-) / ([0-9.e+-]+|-) \\| [^|]* \\|\\s*$");
+  const std::regex row(
+      "^\\| `" + case_name +
+      "\\.safetensors` \\|.*\\| ([0-9.e+-]+) / ([0-9.e+-]+|-) \\| ([0-9.e+-]+|-) / ([0-9.e+-]+|-) \\| [^|]* \\|\\s*$");
   std::string line;
   std::smatch m;
   auto value = [](const std::string& s) { return s == "-" ? 0.0 : std::stod(s); };

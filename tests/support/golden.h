@@ -4,8 +4,8 @@
 #include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "io/safetensors.h"
 #include "io/state_dict.h"

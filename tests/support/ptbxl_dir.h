@@ -2,9 +2,9 @@
 // records100/00000/NNNNN_lr.{hea,dat}), with deterministic signals and labels.
 #pragma once
 
+#include <fmt/format.h>
 #include <cstdint>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <string>
 #include <vector>

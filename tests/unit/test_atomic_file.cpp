@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "support/helpers.h"
 #include "io/atomic_file.h"
+#include "support/helpers.h"
 
 using longconv::io::read_file;
 using longconv::io::write_file_atomic;

@@ -6,13 +6,13 @@
 #include <cmath>
 
 #include "config/config.h"
-#include "support/helpers.h"
 #include "io/state_dict.h"
 #include "models/ccnn/ccnn_resnet.h"
 #include "models/registry.h"
 #include "nn/ccnn/ck_conv.h"
 #include "nn/ccnn/kernel_conv.h"
 #include "nn/ccnn/ln_loss.h"
+#include "support/helpers.h"
 
 namespace {
 
@@ -26,11 +26,14 @@ TEST(KernelConv, FftEqualsDirect) {
     std::vector<int64_t> x, k;
     bool separable, causal;
   };
-  const std::vector<Case> cases = {
-      {{2, 3, 40}, {1, 3, 9}, true, true},       {{2, 3, 40}, {1, 3, 8}, true, true},
-      {{2, 3, 40}, {4, 3, 11}, false, true},     {{2, 3, 37}, {1, 3, 7}, true, false},
-      {{2, 3, 12, 10}, {1, 3, 5, 7}, true, false}, {{2, 3, 12, 10}, {4, 3, 33, 33}, false, false},
-      {{1, 2, 6, 7, 5}, {1, 2, 3, 5, 3}, true, false}, {{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, false, false}};
+  const std::vector<Case> cases = {{{2, 3, 40}, {1, 3, 9}, true, true},
+                                   {{2, 3, 40}, {1, 3, 8}, true, true},
+                                   {{2, 3, 40}, {4, 3, 11}, false, true},
+                                   {{2, 3, 37}, {1, 3, 7}, true, false},
+                                   {{2, 3, 12, 10}, {1, 3, 5, 7}, true, false},
+                                   {{2, 3, 12, 10}, {4, 3, 33, 33}, false, false},
+                                   {{1, 2, 6, 7, 5}, {1, 2, 3, 5, 3}, true, false},
+                                   {{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, false, false}};
   for (const auto& c : cases) {
     const auto x = torch::randn(c.x, torch::kFloat64).requires_grad_(true);
     const auto k = torch::randn(c.k, torch::kFloat64).requires_grad_(true);
@@ -77,9 +80,9 @@ longconv::Config ccnn_config(const std::string& type, std::vector<std::string> o
     t.top_level_schema(schema);
     return schema;
   };
-  std::vector<std::string> all = {"net.type=" + type, "kernel.type=MAGNet", "kernel.no_hidden=16",
-                                  "kernel.no_layers=2", "kernel.omega_0=10.0", "mask.type=gaussian",
-                                  "mask.init_value=0.3", "mask.threshold=0.1", "mask.dynamic_cropping=true"};
+  std::vector<std::string> all = {"net.type=" + type,    "kernel.type=MAGNet",  "kernel.no_hidden=16",
+                                  "kernel.no_layers=2",  "kernel.omega_0=10.0", "mask.type=gaussian",
+                                  "mask.init_value=0.3", "mask.threshold=0.1",  "mask.dynamic_cropping=true"};
   all.insert(all.end(), overrides.begin(), overrides.end());
   return longconv::Config::parse("{}", "test", all, resolve);
 }
@@ -91,7 +94,8 @@ longconv::models::Net build(const std::string& type, std::vector<std::string> ov
 
 TEST(CKConv, ThreeDimensionalShapes) {
   torch::manual_seed(1);
-  auto conv = build("SeparableFlexConv", {"net.in_channels=3", "net.out_channels=4", "net.data_dim=3", "kernel.size=5"});
+  auto conv =
+      build("SeparableFlexConv", {"net.in_channels=3", "net.out_channels=4", "net.data_dim=3", "kernel.size=5"});
   EXPECT_EQ(conv.forward(torch::randn({2, 3, 6, 7, 5}), {}).sizes(), (std::vector<int64_t>{2, 4, 6, 7, 5}));
   auto net = build("CCNN", {"net.in_channels=2", "net.out_channels=10", "net.data_dim=3", "net.no_hidden=8",
                             "net.no_blocks=2", "net.norm=BatchNorm", "net.nonlinearity=GELU", "net.block.type=S4",
@@ -104,12 +108,14 @@ TEST(CKConv, ThreeDimensionalShapes) {
 // Chang scaling happens once, on the first forward ever: a loaded checkpoint is not rescaled (upstream issue #14).
 TEST(CKConv, CheckpointRoundTripKeepsChangScaling) {
   torch::manual_seed(2);
-  auto a = build("SeparableFlexConv", {"net.in_channels=3", "net.out_channels=3", "net.data_dim=1", "conv.causal=true"});
+  auto a =
+      build("SeparableFlexConv", {"net.in_channels=3", "net.out_channels=3", "net.data_dim=1", "conv.causal=true"});
   const auto x = torch::randn({2, 3, 50});
   a.forward(x, {});
   const auto state = longconv::io::state_dict(*a.module);
   const auto y = a.forward(x, {});
-  auto b = build("SeparableFlexConv", {"net.in_channels=3", "net.out_channels=3", "net.data_dim=1", "conv.causal=true"});
+  auto b =
+      build("SeparableFlexConv", {"net.in_channels=3", "net.out_channels=3", "net.data_dim=1", "conv.causal=true"});
   longconv::io::load_state_dict(*b.module, state, "checkpoint");
   EXPECT_TRUE(torch::equal(b.forward(x, {}), y));
   EXPECT_TRUE(torch::equal(longconv::io::state_dict(*b.module).at("Kernel.output_linear.weight"),
@@ -150,8 +156,8 @@ TEST(CKConv, AutoPathPicksFftForLarge2DKernels) {
   torch::manual_seed(3);
   auto direct = build("SeparableFlexConv", {"net.in_channels=4", "net.out_channels=4", "net.data_dim=2",
                                             "kernel.size=65", "mask.init_value=0.75", "conv.path=direct"});
-  auto fast = build("SeparableFlexConv", {"net.in_channels=4", "net.out_channels=4", "net.data_dim=2",
-                                          "kernel.size=65", "mask.init_value=0.75", "conv.path=auto"});
+  auto fast = build("SeparableFlexConv", {"net.in_channels=4", "net.out_channels=4", "net.data_dim=2", "kernel.size=65",
+                                          "mask.init_value=0.75", "conv.path=auto"});
   longconv::io::load_state_dict(*fast.module, longconv::io::state_dict(*direct.module), "copy");
   const auto x = torch::randn({2, 4, 64, 64});
   const auto yd = direct.forward(x, {});
@@ -184,7 +190,7 @@ TEST(CKConv, ResampleKeepsTheResponseAtTwiceTheResolution) {
     return torch::stack({row.unsqueeze(1) * col.unsqueeze(0), row.unsqueeze(1) * bump(u).unsqueeze(0)}).unsqueeze(0);
   };
   const std::vector<std::string> common = {"net.in_channels=2", "net.out_channels=3", "net.data_dim=2",
-                                           "kernel.size=33", "kernel.omega_0=0.1", "conv.train_resolution=28"};
+                                           "kernel.size=33",    "kernel.omega_0=0.1", "conv.train_resolution=28"};
   auto with = [&](const std::string& mode) {
     auto o = common;
     o.push_back("conv.resolution_change=" + mode);

@@ -11,12 +11,12 @@
 #include "support/temp_dir.h"
 
 using namespace longconv::data;
-using longconv::testing_idx::Bytes;
-using longconv::testing_idx::write_raw;
 using longconv::test::cifar_pixel;
 using longconv::test::cifar_records;
 using longconv::test::kCifarPixels;
 using longconv::test::write_cifar10;
+using longconv::testing_idx::Bytes;
+using longconv::testing_idx::write_raw;
 
 namespace {
 

@@ -33,12 +33,12 @@ std::vector<torch::Tensor> run(const torch::Tensor& x, const torch::Tensor& kern
 }
 
 const std::vector<Case> kCases = {
-    {{2, 3, 100}, {3, 9}, {8}},            // causal 1D
-    {{2, 3, 100}, {3, 9}, {4}},            // centred 1D
-    {{3, 2, 37}, {2, 63}, {62}},           // causal, kernel longer than the input
-    {{1, 4, 200}, {4, 1}, {0}},            // one tap
-    {{2, 3, 12, 10}, {3, 5, 7}, {2, 3}},   // centred 2D
-    {{2, 2, 9, 11}, {2, 33, 33}, {16, 16}},  // 2D, kernel longer than the input
+    {{2, 3, 100}, {3, 9}, {8}},                  // causal 1D
+    {{2, 3, 100}, {3, 9}, {4}},                  // centred 1D
+    {{3, 2, 37}, {2, 63}, {62}},                 // causal, kernel longer than the input
+    {{1, 4, 200}, {4, 1}, {0}},                  // one tap
+    {{2, 3, 12, 10}, {3, 5, 7}, {2, 3}},         // centred 2D
+    {{2, 2, 9, 11}, {2, 33, 33}, {16, 16}},      // 2D, kernel longer than the input
     {{1, 2, 6, 7, 5}, {2, 3, 5, 3}, {1, 2, 1}},  // 3D
 };
 

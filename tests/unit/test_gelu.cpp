@@ -17,7 +17,8 @@ std::pair<torch::Tensor, torch::Tensor> value_and_grad(const std::function<torch
 
 TEST(Gelu, Float32MatchesExactGelu) {
   // Dense over [-12, 12] (both tails, the erf clamp at |x / sqrt 2| = 4, and zero) plus wide random values.
-  const auto x = torch::cat({torch::linspace(-12, 12, 200001, torch::kDouble), torch::randn({10000}, torch::kDouble) * 30});
+  const auto x =
+      torch::cat({torch::linspace(-12, 12, 200001, torch::kDouble), torch::randn({10000}, torch::kDouble) * 30});
   const auto g = torch::randn_like(x);
   const auto [y_ref, dx_ref] = value_and_grad([](const torch::Tensor& t) { return torch::gelu(t); }, x, g);
   const auto [y, dx] = value_and_grad(longconv::nn::gelu, x.to(torch::kFloat), g.to(torch::kFloat));

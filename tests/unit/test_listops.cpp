@@ -46,8 +46,8 @@ TEST(ListOps, VocabularyIdsRightPaddingAndLengths) {
   longconv::test::write_listops_splits(dir.path().string());
   const Splits s = make_listops_splits(options(dir));
   // Counts in train: 2 3, X 3, [MAX 2, then 0 4 7 9 [MIN once each -> ids from 3, ties by bytes.
-  const std::map<std::string, int64_t> id = {{"2", 3},    {"X", 4}, {"[MAX", 5}, {"0", 6},
-                                             {"4", 7},    {"7", 8}, {"9", 9},    {"[MIN", 10}};
+  const std::map<std::string, int64_t> id = {{"2", 3}, {"X", 4}, {"[MAX", 5}, {"0", 6},
+                                             {"4", 7}, {"7", 8}, {"9", 9},    {"[MIN", 10}};
   EXPECT_EQ(s.info.n_tokens, 11);
   EXPECT_EQ(s.info.d_output, 10);
   EXPECT_EQ(s.info.max_length, 16);
@@ -56,8 +56,8 @@ TEST(ListOps, VocabularyIdsRightPaddingAndLengths) {
   EXPECT_EQ(s.test->size(), 2);
   const Example e = s.train->get(0, nullptr);
   EXPECT_EQ(e.x.scalar_type(), torch::kInt64);
-  EXPECT_EQ(ids(e.x), (std::vector<int64_t>{id.at("[MAX"), id.at("2"), id.at("9"), id.at("X"), 2, 0, 0, 0, 0, 0, 0,
-                                             0, 0, 0, 0, 0}));
+  EXPECT_EQ(ids(e.x), (std::vector<int64_t>{id.at("[MAX"), id.at("2"), id.at("9"), id.at("X"), 2, 0, 0, 0, 0, 0, 0, 0,
+                                            0, 0, 0, 0}));
   EXPECT_EQ(e.length, 5);
   EXPECT_EQ(e.y.item<int64_t>(), 9);
   EXPECT_EQ(s.train->get(1, nullptr).y.item<int64_t>(), 2);  // the \r\n line

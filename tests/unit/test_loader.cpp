@@ -67,7 +67,11 @@ TEST(Loader, EpochCoversDatasetOnce) {
   ASSERT_EQ(xs.size(), 8u);
   EXPECT_EQ(xs.back().size(0), 1);
   auto idx = indices(xs);
-  EXPECT_NE(idx, [] { std::vector<int64_t> v(50); std::iota(v.begin(), v.end(), 0); return v; }());
+  EXPECT_NE(idx, [] {
+    std::vector<int64_t> v(50);
+    std::iota(v.begin(), v.end(), 0);
+    return v;
+  }());
   std::sort(idx.begin(), idx.end());
   for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(idx[i], i);
 }

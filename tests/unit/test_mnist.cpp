@@ -121,8 +121,8 @@ TEST(Mnist, PixelValuesAndLabels) {
     EXPECT_EQ(raw.train->get(i, nullptr).y.item<int64_t>(), i % 10);
   }
   // Default constants are MNIST's.
-  EXPECT_NEAR(values(make_mnist_splits(options_for(d, "sequence")).test->get(0, nullptr).x)[0],
-              (0 - 0.1307) / 0.3081, 1e-5);
+  EXPECT_NEAR(values(make_mnist_splits(options_for(d, "sequence")).test->get(0, nullptr).x)[0], (0 - 0.1307) / 0.3081,
+              1e-5);
 }
 
 TEST(Mnist, PermutedIsOneFixedPermutationForAllSplits) {

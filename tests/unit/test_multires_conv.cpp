@@ -54,9 +54,7 @@ TEST(MultiresConv, UniformMatchesReferenceAlgorithm) {
   }
 }
 
-TEST(MultiresConv, ReceptiveFieldLongerThanSequence) {
-  expect_fused_matches_aten({TreeSelect::Fading, 8, 3, 0, 20});
-}
+TEST(MultiresConv, ReceptiveFieldLongerThanSequence) { expect_fused_matches_aten({TreeSelect::Fading, 8, 3, 0, 20}); }
 
 TEST(MultiresConv, IsCausal) {
   const MixPlan plan = longconv::nn::make_mix_plan(TreeSelect::Fading, 4, 2, 0);

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "models/multires/multires_ar.h"
-#include "models/multires/multires_net.h"
 #include "models/multires/multires_model_stream.h"
+#include "models/multires/multires_net.h"
 #include "nn/multires/multires_conv_stream.h"
 
 namespace {
@@ -22,10 +22,13 @@ struct TreeCase {
 };
 
 // Fading and uniform trees, kernel sizes 2-4, several depths; lengths beyond the receptive field included.
-const std::vector<TreeCase> kTrees = {
-    {"fading", 2, 1, std::nullopt}, {"fading", 2, 5, std::nullopt}, {"fading", 3, 3, std::nullopt},
-    {"fading", 4, 4, std::nullopt}, {"uniform", 2, 4, 9},           {"uniform", 3, 3, 20},
-    {"uniform", 4, 2, 5}};
+const std::vector<TreeCase> kTrees = {{"fading", 2, 1, std::nullopt},
+                                      {"fading", 2, 5, std::nullopt},
+                                      {"fading", 3, 3, std::nullopt},
+                                      {"fading", 4, 4, std::nullopt},
+                                      {"uniform", 2, 4, 9},
+                                      {"uniform", 3, 3, 20},
+                                      {"uniform", 4, 2, 5}};
 
 // Max |a - b| relative to max(1, max |b|).
 double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
@@ -38,8 +41,7 @@ TEST(MultiresConvStream, EqualsFullConvAtEveryPosition) {
   for (const auto& c : kTrees) {
     SCOPED_TRACE(c.tree_select + " k" + std::to_string(c.kernel_size) + " depth " + std::to_string(c.depth));
     const auto select = longconv::nn::parse_tree_select(c.tree_select);
-    const auto plan = longconv::nn::make_mix_plan(select, c.depth, c.kernel_size,
-                                                  c.memory_size.value_or(c.depth + 1));
+    const auto plan = longconv::nn::make_mix_plan(select, c.depth, c.kernel_size, c.memory_size.value_or(c.depth + 1));
     const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
     const auto x = torch::randn({batch, channels, length}, opts);
     const auto h0 = torch::randn({channels, 1, c.kernel_size}, opts);
@@ -56,8 +58,14 @@ TEST(MultiresConvStream, EqualsFullConvAtEveryPosition) {
 }
 
 ResidualStackOptions tree_stack(const TreeCase& c) {
-  return ResidualStackOptions().d_model(8).n_layers(2).dropout(0.3).tree_select(c.tree_select)
-      .kernel_size(c.kernel_size).depth(c.depth).d_mem(c.memory_size);
+  return ResidualStackOptions()
+      .d_model(8)
+      .n_layers(2)
+      .dropout(0.3)
+      .tree_select(c.tree_select)
+      .kernel_size(c.kernel_size)
+      .depth(c.depth)
+      .d_mem(c.memory_size);
 }
 
 TEST(MultiresNetStream, LogitsEqualFullForwardOnEveryPrefix) {

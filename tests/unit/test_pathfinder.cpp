@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "data/datasets/pathfinder.h"
-#include "support/idx_writer.h"
 #include "io/png_reader.h"
+#include "support/idx_writer.h"
 #include "support/pathfinder_writer.h"
 #include "support/png_test_writer.h"
 #include "support/temp_dir.h"

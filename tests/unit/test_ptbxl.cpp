@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/formats/csv.h"
 #include "data/datasets/ptbxl.h"
+#include "data/formats/csv.h"
 #include "data/formats/wfdb.h"
 #include "support/cli.h"
 #include "support/helpers.h"
@@ -98,8 +98,8 @@ TEST(Ptbxl, LabelSetsAsTheReference) {
   EXPECT_EQ(s.info.max_length, 1000);
   EXPECT_EQ(s.info.spatial_shape, std::vector<int64_t>{1000});
   EXPECT_EQ(s.train->size(), 32);
-  ASSERT_EQ(s.val->size(), 4);  // ecg_id 41-44
-  ASSERT_EQ(s.test->size(), 4);  // ecg_id 46-49
+  ASSERT_EQ(s.val->size(), 4);               // ecg_id 41-44
+  ASSERT_EQ(s.test->size(), 4);              // ecg_id 46-49
   const Example v = s.val->get(1, nullptr);  // ecg_id 42: IMI, LVH -> HYP, MI
   EXPECT_TRUE(torch::equal(v.y, torch::tensor({1.0f, 1.0f, 0.0f, 0.0f})));
   EXPECT_EQ(v.x.sizes(), (std::vector<int64_t>{12, 1000}));

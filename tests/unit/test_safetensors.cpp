@@ -7,9 +7,9 @@
 #include <limits>
 #include <string>
 
-#include "support/helpers.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "support/helpers.h"
 
 using longconv::io::parse_safetensors;
 using longconv::io::read_file;

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "data/mfcc.h"
 #include "data/datasets/speech_commands.h"
 #include "data/formats/wav.h"
+#include "data/mfcc.h"
 #include "support/helpers.h"
 #include "support/speech_dir.h"
 #include "support/temp_dir.h"

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "support/helpers.h"
 #include "io/safetensors.h"
 #include "io/state_dict.h"
+#include "support/helpers.h"
 
 using longconv::io::load_state_dict;
 using longconv::io::read_safetensors;

@@ -8,11 +8,11 @@
 #include "support/temp_dir.h"
 
 using namespace longconv::data;
-using longconv::testing_idx::Bytes;
-using longconv::testing_idx::write_raw;
 using longconv::test::kStl10Side;
 using longconv::test::stl10_pixel;
 using longconv::test::write_stl10_split;
+using longconv::testing_idx::Bytes;
+using longconv::testing_idx::write_raw;
 
 namespace {
 

@@ -53,8 +53,8 @@ TEST(VoxelSolids, SolidsHaveTheirVolume) {
   // Volume fraction of the grid [-1, 1]^3 at half-extent s in [0.45, 0.85], before the rotation and shift (which
   // can only clip a little): sphere 4/3 pi s^3 / 8, cube (1.6 s)^3 / 8, octahedron 4/3 s^3 / 8.
   const double lo = 0.45, hi = 0.85;
-  const std::vector<std::pair<int64_t, double>> unit_volumes = {{0, 4.0 / 3.0 * M_PI}, {1, 1.6 * 1.6 * 1.6},
-                                                                {5, 4.0 / 3.0}};
+  const std::vector<std::pair<int64_t, double>> unit_volumes = {
+      {0, 4.0 / 3.0 * M_PI}, {1, 1.6 * 1.6 * 1.6}, {5, 4.0 / 3.0}};
   std::mt19937_64 rng(11);
   for (const auto& [label, volume] : unit_volumes)
     for (int trial = 0; trial < 5; ++trial) {

@@ -8,7 +8,8 @@
 namespace longconv::data {
 
 Splits make_adding_problem_splits(const AddingProblemOptions& o) {
-  if (o.seq_length < 2) throw std::invalid_argument("adding_problem: seq_length must be >= 2, got " + std::to_string(o.seq_length));
+  if (o.seq_length < 2)
+    throw std::invalid_argument("adding_problem: seq_length must be >= 2, got " + std::to_string(o.seq_length));
   const int64_t L = o.seq_length;
   auto make = [L](int64_t, std::mt19937_64& rng) {
     torch::Tensor x = torch::zeros({2, L});

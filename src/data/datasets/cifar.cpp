@@ -67,8 +67,8 @@ std::shared_ptr<const Dataset> make_split(const std::string& name, const std::ve
     transform = [](const torch::Tensor& image, std::mt19937_64* rng) {
       return rng ? random_crop_flip(image, kSide, 4, *rng) : image;
     };
-  return std::make_shared<ImageDataset>(name, to_images(records, o.grayscale), std::move(labels), layout,
-                                        normalization, std::move(transform));
+  return std::make_shared<ImageDataset>(name, to_images(records, o.grayscale), std::move(labels), layout, normalization,
+                                        std::move(transform));
 }
 
 PixelNormalization normalization_for(const CifarOptions& o, const std::string& name) {
@@ -106,8 +106,7 @@ Splits make_cifar_splits(const CifarOptions& o) {
     test_files.push_back(path("test.bin"));
   }
   Splits splits = split_train(make_split(name, train_files, o, layout, normalization, o.augment),
-                              make_split(name, test_files, o, layout, normalization, false), o.val_split,
-                              o.split_seed);
+                              make_split(name, test_files, o, layout, normalization, false), o.val_split, o.split_seed);
   const int64_t channels = o.grayscale ? 1 : 3;
   splits.info.task = o.task;
   splits.info.d_input = channels;

@@ -8,8 +8,10 @@
 namespace longconv::data {
 
 Splits make_copy_memory_splits(const CopyMemoryOptions& o) {
-  if (o.memory_size < 1) throw std::invalid_argument("copy_memory: memory_size must be >= 1, got " + std::to_string(o.memory_size));
-  if (o.copy_length < 1) throw std::invalid_argument("copy_memory: copy_length must be >= 1, got " + std::to_string(o.copy_length));
+  if (o.memory_size < 1)
+    throw std::invalid_argument("copy_memory: memory_size must be >= 1, got " + std::to_string(o.memory_size));
+  if (o.copy_length < 1)
+    throw std::invalid_argument("copy_memory: copy_length must be >= 1, got " + std::to_string(o.copy_length));
   const int64_t T = o.memory_size, K = o.copy_length, L = T + 2 * K;
   auto make = [T, K, L](int64_t, std::mt19937_64& rng) {
     torch::Tensor x = torch::zeros({1, L});

@@ -41,8 +41,7 @@ class MnistDataset : public Dataset {
 
   Example get(int64_t index, std::mt19937_64*) const override {
     if (index < 0 || index >= size())
-      throw std::out_of_range("mnist: index " + std::to_string(index) + " outside [0, " + std::to_string(size()) +
-                              ")");
+      throw std::out_of_range("mnist: index " + std::to_string(index) + " outside [0, " + std::to_string(size()) + ")");
     const int64_t n = map_->height * map_->width;
     Example e;
     e.x = map_->layout == Layout::Image ? torch::empty({1, map_->height, map_->width}) : torch::empty({1, n});

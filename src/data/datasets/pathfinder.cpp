@@ -81,9 +81,8 @@ Splits make_pathfinder_splits(const PathfinderOptions& o) {
       const std::string path = (dir / image).string();
       const io::PngImage png = io::read_png(path);
       if (png.width != side || png.height != side)
-        throw std::runtime_error(path + ": image is " + std::to_string(png.width) + "x" +
-                                 std::to_string(png.height) + ", expected " + std::to_string(side) + "x" +
-                                 std::to_string(side));
+        throw std::runtime_error(path + ": image is " + std::to_string(png.width) + "x" + std::to_string(png.height) +
+                                 ", expected " + std::to_string(side) + "x" + std::to_string(side));
       const size_t c = static_cast<size_t>(png.channels);
       for (int64_t k = 0; k < pixels; ++k) {
         const uint8_t* p = png.pixels.data() + static_cast<size_t>(k) * c;

@@ -29,8 +29,7 @@ class PtbxlDataset : public Dataset {
   int64_t size() const override { return x_.size(0); }
   Example get(int64_t index, std::mt19937_64*) const override {
     if (index < 0 || index >= size())
-      throw std::out_of_range("ptbxl: index " + std::to_string(index) + " outside [0, " + std::to_string(size()) +
-                              ")");
+      throw std::out_of_range("ptbxl: index " + std::to_string(index) + " outside [0, " + std::to_string(size()) + ")");
     return {x_[index], y_[index], -1};
   }
 
@@ -77,8 +76,7 @@ Statements read_statements(const std::string& path) {
 }
 
 // The task's labels of a record with SCP codes `codes` (the reference's aggregate_* functions).
-std::set<std::string> task_labels(const std::string& task, const std::vector<std::string>& codes,
-                                  const Statements& s) {
+std::set<std::string> task_labels(const std::string& task, const std::vector<std::string>& codes, const Statements& s) {
   std::set<std::string> labels;
   for (const auto& code : codes) {
     if (task == "all") {
@@ -97,8 +95,8 @@ std::set<std::string> task_labels(const std::string& task, const std::vector<std
 }
 
 Labelled load_labels(const PtbxlOptions& options) {
-  static const std::set<std::string> tasks = {"all", "diagnostic", "subdiagnostic", "superdiagnostic", "form",
-                                              "rhythm"};
+  static const std::set<std::string> tasks = {"all",  "diagnostic", "subdiagnostic", "superdiagnostic",
+                                              "form", "rhythm"};
   if (!tasks.count(options.task))
     throw std::invalid_argument("ptbxl: unknown task '" + options.task +
                                 "' (expected all, diagnostic, subdiagnostic, superdiagnostic, form or rhythm)");

@@ -8,8 +8,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "data/mfcc.h"
 #include "data/formats/wav.h"
+#include "data/mfcc.h"
 
 namespace longconv::data {
 
@@ -45,8 +45,8 @@ class SpeechCommandsDataset : public Dataset {
   }
 
  private:
-  torch::Tensor features_;  // float [N, C, L]
-  torch::Tensor labels_;    // int64 [N]
+  torch::Tensor features_;        // float [N, C, L]
+  torch::Tensor labels_;          // int64 [N]
   torch::Tensor mean_, inv_std_;  // [C, 1]
   int64_t rate_factor_;
 };
@@ -87,9 +87,9 @@ const std::vector<std::string>& speech_commands_words(int64_t classes) {
   static const std::vector<std::string> ten = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"};
   static const std::vector<std::string> all = [] {
     std::vector<std::string> words = ten;
-    for (const char* w : {"backward", "bed",   "bird", "cat",  "dog",    "eight", "five",  "follow", "forward",
-                          "four",     "happy", "house", "learn", "marvin", "nine",  "one",   "seven",  "sheila",
-                          "six",      "three", "tree", "two",  "visual", "wow",   "zero"})
+    for (const char* w : {"backward", "bed",   "bird",  "cat",   "dog",    "eight", "five", "follow", "forward",
+                          "four",     "happy", "house", "learn", "marvin", "nine",  "one",  "seven",  "sheila",
+                          "six",      "three", "tree",  "two",   "visual", "wow",   "zero"})
       words.emplace_back(w);
     return words;
   }();
@@ -143,8 +143,8 @@ Splits make_speech_commands_splits(const SpeechCommandsOptions& options) {
   for (int s = 0; s < 3; ++s)
     if (kept[s].empty())
       throw std::runtime_error(options.data_dir + ": no " + std::to_string(kSpeechClipLength) +
-                               "-sample clips of the " +
-                               std::to_string(options.classes) + " words in the " + split_names[s] + " split");
+                               "-sample clips of the " + std::to_string(options.classes) + " words in the " +
+                               split_names[s] + " split");
 
   const Mfcc mfcc_transform;
   const auto features_of = [&](const std::vector<int64_t>& indices) {

@@ -18,11 +18,11 @@ constexpr int64_t kSide = 96, kImageBytes = 3 * kSide * kSide, kClasses = 10;
 torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width) {
   if (image.size(1) == height && image.size(2) == width) return image;
   namespace F = torch::nn::functional;
-  const torch::Tensor out = F::interpolate(image.unsqueeze(0).to(torch::kFloat32),
-                                           F::InterpolateFuncOptions()
-                                               .size(std::vector<int64_t>{height, width})
-                                               .mode(torch::kBilinear)
-                                               .align_corners(false));
+  const torch::Tensor out =
+      F::interpolate(image.unsqueeze(0).to(torch::kFloat32), F::InterpolateFuncOptions()
+                                                                 .size(std::vector<int64_t>{height, width})
+                                                                 .mode(torch::kBilinear)
+                                                                 .align_corners(false));
   return out.squeeze(0).round().clamp(0, 255).to(torch::kUInt8);
 }
 
@@ -41,8 +41,7 @@ torch::Tensor rotate_nearest(const torch::Tensor& image, double degrees) {
       const double sx = std::floor(cos_a * dx - sin_a * dy + cx), sy = std::floor(sin_a * dx + cos_a * dy + cy);
       if (sx < 0 || sy < 0 || sx >= width || sy >= height) continue;
       const auto ix = static_cast<int64_t>(sx), iy = static_cast<int64_t>(sy);
-      for (int64_t c = 0; c < channels; ++c)
-        dst[(c * height + y) * width + x] = src[(c * height + iy) * width + ix];
+      for (int64_t c = 0; c < channels; ++c) dst[(c * height + y) * width + x] = src[(c * height + iy) * width + ix];
     }
   return out;
 }
@@ -69,9 +68,8 @@ std::shared_ptr<ImageDataset> read_split(const std::string& dir, const std::stri
     label_out[i] = label - 1;
   }
   // Stored [N, 3, W, H] (column-major channels): swap to [N, 3, H, W].
-  torch::Tensor images = torch::from_blob(const_cast<char*>(x.data()), {n, 3, kSide, kSide}, torch::kUInt8)
-                             .transpose(2, 3)
-                             .contiguous();
+  torch::Tensor images =
+      torch::from_blob(const_cast<char*>(x.data()), {n, 3, kSide, kSide}, torch::kUInt8).transpose(2, 3).contiguous();
   const int64_t size = o.size, enlarged = o.size * 17 / 16;
   const bool augment = o.augment;
   ImageTransform transform = [size, enlarged, augment](const torch::Tensor& image, std::mt19937_64* rng) {

@@ -18,7 +18,7 @@ struct Stl10Options {
   // [-15, 15] degrees (nearest, black fill), random crop size x size, horizontal flip with probability 1/2.
   bool augment = false;
   std::string layout = "image";  // image: x [3, size, size]; sequence: x [3, size * size]
-  double val_split = 0.1;  // CCNN: 4500 / 500
+  double val_split = 0.1;        // CCNN: 4500 / 500
   uint64_t split_seed = 42;
 };
 

@@ -73,7 +73,8 @@ torch::Tensor voxelize_solid(int64_t label, int64_t resolution, std::mt19937_64&
 }
 
 Splits make_voxel_solids_splits(const VoxelSolidsOptions& o) {
-  if (o.resolution < 4) throw std::invalid_argument("voxel_solids: resolution must be >= 4, got " + std::to_string(o.resolution));
+  if (o.resolution < 4)
+    throw std::invalid_argument("voxel_solids: resolution must be >= 4, got " + std::to_string(o.resolution));
   const int64_t d = o.resolution;
   auto make = [d](int64_t index, std::mt19937_64& rng) {
     const int64_t label = index % kVoxelSolidClasses;

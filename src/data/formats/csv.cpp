@@ -33,8 +33,7 @@ CsvTable read_csv(const std::string& path) {
       const int64_t quote_line = line;
       ++i;
       for (;;) {
-        if (i >= n)
-          throw std::runtime_error(path + ":" + std::to_string(quote_line) + ": unterminated quoted field");
+        if (i >= n) throw std::runtime_error(path + ":" + std::to_string(quote_line) + ": unterminated quoted field");
         if (text[i] == '"') {
           if (i + 1 < n && text[i + 1] == '"') {
             field += '"';

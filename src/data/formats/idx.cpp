@@ -22,8 +22,8 @@ struct IdxType {
 };
 
 constexpr IdxType kTypes[] = {
-    {0x08, torch::kUInt8, 1},  {0x09, torch::kInt8, 1},    {0x0B, torch::kInt16, 2},
-    {0x0C, torch::kInt32, 4},  {0x0D, torch::kFloat32, 4}, {0x0E, torch::kFloat64, 8},
+    {0x08, torch::kUInt8, 1}, {0x09, torch::kInt8, 1},    {0x0B, torch::kInt16, 2},
+    {0x0C, torch::kInt32, 4}, {0x0D, torch::kFloat32, 4}, {0x0E, torch::kFloat64, 8},
 };
 
 [[noreturn]] void fail(const std::string& path, const std::string& fault) {

@@ -77,14 +77,15 @@ CCNNImpl::CCNNImpl(CCNNOptions options_) : options(std::move(options_)) {
     torch::nn::init::kaiming_normal_(out_layer->weight);
     out_layer->bias.fill_(0.0);
   }
-  out_norm = o.block_prenorm() ? nn::make_channel_norm(o.norm(), channels, d) : torch::nn::AnyModule(torch::nn::Identity());
+  out_norm =
+      o.block_prenorm() ? nn::make_channel_norm(o.norm(), channels, d) : torch::nn::AnyModule(torch::nn::Identity());
   register_module("out_norm", out_norm.ptr());
 }
 
 torch::Tensor CCNNImpl::forward(const torch::Tensor& x) {
   const int64_t d = options.conv().data_dim();
-  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == options.in_channels(), "CCNN expects [B, ", options.in_channels(),
-              ", ", d, " spatial dims], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == options.in_channels(), "CCNN expects [B, ", options.in_channels(), ", ",
+              d, " spatial dims], got ", x.sizes());
   torch::Tensor h = nonlinear.forward(norm1.forward(conv1(dropout_in(x))));
   if (!blocks->is_empty()) h = blocks->forward(h);
   h = out_norm.forward(h);

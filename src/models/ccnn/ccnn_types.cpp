@@ -76,13 +76,15 @@ int64_t data_dim(const Config& c) {
 }
 
 int64_t required_channels(const Config& c, const std::string& key) {
-  if (c.is_null(key)) throw ConfigError(fmt::format("{}: {} is null (training fills it from the dataset)", c.origin(), key));
+  if (c.is_null(key))
+    throw ConfigError(fmt::format("{}: {} is null (training fills it from the dataset)", c.origin(), key));
   return int_at_least(c, key, 1);
 }
 
 nn::KernelNetOptions kernel_net_options(const Config& c) {
   const std::string type = c.get_string("kernel.type");
-  if (type != "MAGNet" && type != "SIREN" && type != "MLP") throw bad_value(c, "kernel.type", "'" + type + "'", "MAGNet, SIREN or MLP");
+  if (type != "MAGNet" && type != "SIREN" && type != "MLP")
+    throw bad_value(c, "kernel.type", "'" + type + "'", "MAGNet, SIREN or MLP");
   const int64_t min_layers = type == "MAGNet" ? 1 : 2;
   const std::string norm = c.get_string("kernel.norm");
   if (norm != "Identity") throw bad_value(c, "kernel.norm", "'" + norm + "'", "Identity");
@@ -120,7 +122,8 @@ nn::CKConvOptions ck_conv_options(const Config& c, const std::string& type, int6
       throw bad_value(c, "mask.type", "'" + c.get_string("mask.type") + "'", "gaussian (FlexConv)");
     const double init = c.get_float("mask.init_value"), threshold = c.get_float("mask.threshold");
     if (!(init > 0)) throw bad_value(c, "mask.init_value", fmt::format("{}", init), "> 0");
-    if (!(threshold > 0 && threshold < 1)) throw bad_value(c, "mask.threshold", fmt::format("{}", threshold), "in (0, 1)");
+    if (!(threshold > 0 && threshold < 1))
+      throw bad_value(c, "mask.threshold", fmt::format("{}", threshold), "in (0, 1)");
     o.mask(nn::GaussianMaskOptions()
                .init_value(init)
                .threshold(threshold)
@@ -143,7 +146,8 @@ NetType kernel_net_type(const std::string& name) {
   t.fill_from_data = [](Config& c, const data::DatasetInfo& info) { c.set_value("net.data_dim", info.data_dim()); };
   t.build = [name](const Config& c) {
     if (c.get_string("kernel.type") != name)
-      throw bad_value(c, "kernel.type", "'" + c.get_string("kernel.type") + "'", "'" + name + "' (net.type " + name + ")");
+      throw bad_value(c, "kernel.type", "'" + c.get_string("kernel.type") + "'",
+                      "'" + name + "' (net.type " + name + ")");
     auto opts = kernel_net_options(c).data_dim(data_dim(c)).out_channels(int_at_least(c, "net.out_channels", 1));
     std::shared_ptr<nn::KernelNetImpl> kernel = nn::make_kernel_net(opts);
     return Net{kernel, [kernel](const torch::Tensor& x, const torch::Tensor&) { return kernel->forward(x); }};
@@ -161,7 +165,8 @@ Net with_training_hooks(std::shared_ptr<torch::nn::Module> module,
   for (const auto& p : module->named_parameters()) {
     const std::string& key = p.key();
     for (const std::string leaf : {"mask_width_param", "mask_mean_param"})
-      if (key.size() >= leaf.size() && key.compare(key.size() - leaf.size(), leaf.size(), leaf) == 0) mask.push_back(key);
+      if (key.size() >= leaf.size() && key.compare(key.size() - leaf.size(), leaf.size(), leaf) == 0)
+        mask.push_back(key);
   }
   if (!mask.empty()) out.param_groups["mask"] = std::move(mask);
   return out;
@@ -181,9 +186,8 @@ NetType conv_type(const std::string& name) {
   t.build = [name](const Config& c) {
     nn::CKConv conv(ck_conv_options(c, name, required_channels(c, "net.in_channels"),
                                     required_channels(c, "net.out_channels"), data_dim(c)));
-    return with_training_hooks(conv.ptr(), [conv](const torch::Tensor& x, const torch::Tensor&) mutable {
-      return conv->forward(x);
-    });
+    return with_training_hooks(
+        conv.ptr(), [conv](const torch::Tensor& x, const torch::Tensor&) mutable { return conv->forward(x); });
   };
   return t;
 }
@@ -237,9 +241,8 @@ NetType ccnn_type() {
                  .block_prenorm(c.get_bool("net.block.prenorm"))
                  .downsampling(c.get_int_list("net.downsampling"))
                  .downsampling_size(c.get_int("net.downsampling_size")));
-    return with_training_hooks(net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable {
-      return net->forward(x);
-    });
+    return with_training_hooks(net.ptr(),
+                               [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); });
   };
   return t;
 }

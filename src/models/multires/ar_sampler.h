@@ -18,10 +18,10 @@
 namespace longconv::models {
 
 struct SampleOptions {
-  int64_t n = 64;                         // images
-  int64_t length = 0;                     // positions per image (H * W)
-  std::optional<int64_t> positions;       // sample only the first positions (benchmarks); default: all
-  torch::Dtype dtype = torch::kFloat32;   // the module's dtype
+  int64_t n = 64;                        // images
+  int64_t length = 0;                    // positions per image (H * W)
+  std::optional<int64_t> positions;      // sample only the first positions (benchmarks); default: all
+  torch::Dtype dtype = torch::kFloat32;  // the module's dtype
 };
 
 // The module must be a linear-encoder MultiresAR in eval mode on the CPU.

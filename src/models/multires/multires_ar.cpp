@@ -2,9 +2,7 @@
 
 namespace longconv::models {
 
-int64_t mixture_channels(int64_t d_input, int64_t nr_logistic_mix) {
-  return (d_input == 1 ? 3 : 10) * nr_logistic_mix;
-}
+int64_t mixture_channels(int64_t d_input, int64_t nr_logistic_mix) { return (d_input == 1 ? 3 : 10) * nr_logistic_mix; }
 
 MultiresARImpl::MultiresARImpl(MultiresAROptions options_) : options(std::move(options_)) { reset(); }
 

@@ -6,7 +6,8 @@ namespace longconv::models {
 namespace {
 
 void check_eval(const torch::nn::Module& module, const char* name) {
-  TORCH_CHECK(!module.is_training(), name, " streams in eval mode only (dropout and BatchNorm act per batch in "
+  TORCH_CHECK(!module.is_training(), name,
+              " streams in eval mode only (dropout and BatchNorm act per batch in "
               "training); call eval() first");
 }
 
@@ -28,9 +29,8 @@ ResidualBlocksStream::ResidualBlocksStream(ResidualBlocks blocks, int64_t batch,
 torch::Tensor ResidualBlocksStream::step(torch::Tensor h) {
   for (auto& layer : layers_) {
     // Dropout and Dropout1d are the identity in eval mode.
-    auto z = torch::glu(pointwise(layer.mix_in, nn::gelu(layer.stream.step(h, layer.conv->h0, layer.conv->h1,
-                                                                               layer.conv->w))),
-                        -1);
+    auto z = torch::glu(
+        pointwise(layer.mix_in, nn::gelu(layer.stream.step(h, layer.conv->h0, layer.conv->h1, layer.conv->w))), -1);
     if (layer.mix_out) z = pointwise(layer.mix_out, z);
     z = z + h;
     h = batchnorm_ ? layer.norm->as<torch::nn::BatchNorm1d>()->forward(z)

@@ -84,9 +84,9 @@ torch::Tensor ResidualBlocks::forward(torch::Tensor h) {
 }
 
 ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const ResidualStackOptions& stack, bool output_conv) {
-  const auto layer = multires_layer_options(stack.d_model(), stack.kernel_size(), stack.depth(), stack.hinit(),
-                                            stack.tree_select(), stack.max_length(), stack.dropout(), stack.d_mem(),
-                                            stack.indep_res_init());
+  const auto layer =
+      multires_layer_options(stack.d_model(), stack.kernel_size(), stack.depth(), stack.hinit(), stack.tree_select(),
+                             stack.max_length(), stack.dropout(), stack.d_mem(), stack.indep_res_init());
   const int64_t d = stack.d_model();
   const bool batchnorm = stack.batchnorm();
   ResidualBlocks b;

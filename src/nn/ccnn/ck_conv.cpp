@@ -68,8 +68,8 @@ CKConvImpl::CKConvImpl(CKConvOptions options_) : options(std::move(options_)) {
     const auto& m = *o.mask();
     mask_width_param = register_parameter("mask_width_param", torch::full({d}, m.init_value()));
     auto mean = torch::full({d}, o.causal() ? 1.0 : 0.0);  // causal kernels end at the current step (+1)
-    mask_mean_param = m.learn_mean() ? register_parameter("mask_mean_param", mean)
-                                     : register_buffer("mask_mean_param", mean);
+    mask_mean_param =
+        m.learn_mean() ? register_parameter("mask_mean_param", mean) : register_buffer("mask_mean_param", mean);
     mask_threshold = register_buffer("mask_threshold", torch::full({1}, m.threshold()));
   }
   train_length = register_buffer("train_length", torch::zeros({1}, torch::kInt));
@@ -106,8 +106,8 @@ torch::Tensor CKConvImpl::grid(int64_t length, torch::Dtype dtype, torch::Device
 torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
   const auto& o = options;
   const int64_t d = o.data_dim();
-  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == o.in_channels(), "CKConv expects [B, ", o.in_channels(), ", ",
-              d, " spatial dims], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == o.in_channels(), "CKConv expects [B, ", o.in_channels(), ", ", d,
+              " spatial dims], got ", x.sizes());
   if (train_length.item<int64_t>() == 0) {
     const auto fixed = fixed_kernel_size(o.kernel_size());
     const int64_t length = fixed ? *fixed : o.kernel_size() == "same" ? x.size(-1) : 2 * x.size(-1) - 1;
@@ -151,8 +151,12 @@ torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
       conv.fft(fft).fft_length(FftLength::Reference);
       break;
     }
-    case ConvPath::Fft: conv.fft(true); break;
-    case ConvPath::Direct: conv.fft(false); break;
+    case ConvPath::Fft:
+      conv.fft(true);
+      break;
+    case ConvPath::Direct:
+      conv.fft(false);
+      break;
     case ConvPath::Auto: {
       const auto cost = kernel_conv_cost(x.sizes(), kernel.sizes(), o.separable());
       conv.fft(cost.fft < cost.direct);

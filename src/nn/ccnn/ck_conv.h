@@ -88,8 +88,8 @@ class CKConvImpl : public torch::nn::Module {
 
   CKConvOptions options;
   std::shared_ptr<KernelNetImpl> Kernel;
-  torch::Tensor bias;                              // undefined without conv.bias
-  PointwiseLinear channel_mixer{nullptr};          // separable only
+  torch::Tensor bias;                                               // undefined without conv.bias
+  PointwiseLinear channel_mixer{nullptr};                           // separable only
   torch::Tensor mask_width_param, mask_mean_param, mask_threshold;  // masked only
   torch::Tensor train_length, initialized;
   // The (masked, cropped) kernel the last forward sampled, with its autograd graph: [1, in, *K] (separable) or

@@ -207,8 +207,8 @@ torch::Tensor grad_kernel_cpu(const torch::Tensor& grad_y, const torch::Tensor& 
 
 class DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& kernel,
-                               const std::vector<int64_t>& left) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& kernel, const std::vector<int64_t>& left) {
     ctx->save_for_backward({x, kernel});
     ctx->saved_data["left"] = left;
     return forward_cpu(x, kernel, Geometry(x.sizes(), kernel.sizes(), left));

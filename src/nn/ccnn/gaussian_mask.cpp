@@ -6,8 +6,9 @@ torch::Tensor gaussian_mask(const torch::Tensor& positions, const torch::Tensor&
   const int64_t d = positions.size(1);
   std::vector<int64_t> shape{1, d};
   shape.resize(positions.dim(), 1);
-  return torch::exp(-0.5 * (1.0 / (sigma.view(shape).square() + 1e-8) * (positions - mean.view(shape)).square())
-                               .sum(1, /*keepdim=*/true));
+  return torch::exp(
+      -0.5 *
+      (1.0 / (sigma.view(shape).square() + 1e-8) * (positions - mean.view(shape)).square()).sum(1, /*keepdim=*/true));
 }
 
 torch::Tensor crop_to_mask(const torch::Tensor& positions, const torch::Tensor& mean, const torch::Tensor& sigma,
@@ -22,8 +23,8 @@ torch::Tensor crop_to_mask(const torch::Tensor& positions, const torch::Tensor& 
     const int64_t index = torch::floor((root + 1.0) / step).item<int64_t>();
     return positions.narrow(-1, index, positions.size(-1) - index);
   }
-  const auto root = roots.abs().amax(1);                                  // [D]
-  const auto index = torch::ceil(root / step + 1e-8).to(torch::kLong);    // [D]
+  const auto root = roots.abs().amax(1);                                // [D]
+  const auto index = torch::ceil(root / step + 1e-8).to(torch::kLong);  // [D]
   torch::Tensor out = positions;
   for (int64_t i = 0; i < d; ++i) {
     if (root[i].abs().item<double>() >= 1.0) continue;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "nn/common/cpu_kernel.h"
 #include "nn/ccnn/depthwise_conv.h"
+#include "nn/common/cpu_kernel.h"
 
 namespace longconv::nn {
 
@@ -40,14 +40,15 @@ std::vector<int64_t> spatial_pad(const std::vector<int64_t>& before, const std::
 // rfftn(x_padded)) with G = rfftn(grad_y), one transform of the batch each.
 class DepthwiseFftConv : public torch::autograd::Function<DepthwiseFftConv> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& kernel,
-                               const std::vector<int64_t>& left, const std::vector<int64_t>& n) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& kernel, const std::vector<int64_t>& left,
+                               const std::vector<int64_t>& n) {
     const int64_t d = x.dim() - 2;
     const auto dims = spatial_dims(d);
     std::vector<int64_t> right(d);
     for (int64_t i = 0; i < d; ++i) right[i] = n[i] - x.size(2 + i) - left[i];
-    const auto xf = torch::fft::rfftn(torch::constant_pad_nd(x, spatial_pad(left, right)), c10::nullopt,
-                                      at::IntArrayRef(dims));
+    const auto xf =
+        torch::fft::rfftn(torch::constant_pad_nd(x, spatial_pad(left, right)), c10::nullopt, at::IntArrayRef(dims));
     const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims));
     torch::Tensor y = torch::fft::irfftn(xf * kf.conj(), at::IntArrayRef(n), at::IntArrayRef(dims));
     for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, x.size(2 + i));

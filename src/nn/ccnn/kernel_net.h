@@ -18,10 +18,10 @@ struct KernelNetOptions {
   TORCH_ARG(int64_t, hidden_channels) = 32;  // kernel.no_hidden
   TORCH_ARG(int64_t, no_layers) = 3;         // kernel.no_layers
   TORCH_ARG(bool, bias) = true;
-  TORCH_ARG(bool, causal) = false;             // MAGNet: where the Gabor centres mu start
-  TORCH_ARG(double, omega_0) = 0.0;            // MAGNet, SIREN
-  TORCH_ARG(double, init_spatial_value) = 1.0; // MAGNet
-  TORCH_ARG(double, alpha) = 6.0;              // MAGNet: Gamma(alpha / (l + 1), beta) for the Gabor widths
+  TORCH_ARG(bool, causal) = false;              // MAGNet: where the Gabor centres mu start
+  TORCH_ARG(double, omega_0) = 0.0;             // MAGNet, SIREN
+  TORCH_ARG(double, init_spatial_value) = 1.0;  // MAGNet
+  TORCH_ARG(double, alpha) = 6.0;               // MAGNet: Gamma(alpha / (l + 1), beta) for the Gabor widths
   TORCH_ARG(double, beta) = 1.0;
   TORCH_ARG(std::string, nonlinearity) = "Identity";  // MLP
   TORCH_ARG(std::string, norm) = "Identity";          // MLP

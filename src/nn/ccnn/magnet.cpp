@@ -5,8 +5,8 @@
 
 namespace longconv::nn {
 
-MAGNetLayerImpl::MAGNetLayerImpl(int64_t data_dim, int64_t hidden, double omega_0, double alpha, double beta,
-                                 bool bias, double init_spatial_value, bool causal) {
+MAGNetLayerImpl::MAGNetLayerImpl(int64_t data_dim, int64_t hidden, double omega_0, double alpha, double beta, bool bias,
+                                 double init_spatial_value, bool causal) {
   torch::NoGradGuard no_grad;
   // 1D causal kernels live near the last position (+1), so the centres start on [1 - isv, 1].
   torch::Tensor m = causal && init_spatial_value != 1.0

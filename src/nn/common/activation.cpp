@@ -16,7 +16,7 @@ torch::nn::AnyModule make_activation(const std::string& name, const std::string&
   if (name == "SiLU") return torch::nn::AnyModule(torch::nn::SiLU());
   if (name == "ELU") return torch::nn::AnyModule(torch::nn::ELU());
   throw std::runtime_error(key + ": unknown nonlinearity '" + name +
-                              "' (known: Identity, ReLU, LeakyReLU, GELU, Tanh, Sigmoid, SiLU, ELU)");
+                           "' (known: Identity, ReLU, LeakyReLU, GELU, Tanh, Sigmoid, SiLU, ELU)");
 }
 
 }  // namespace longconv::nn

@@ -89,9 +89,8 @@ class GeluFunction : public torch::autograd::Function<GeluFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in) {
     const auto x = x_in.contiguous();
     auto y = torch::empty_like(x);
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gelu", [&] {
-      gelu_forward(x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), x.numel());
-    });
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gelu",
+                               [&] { gelu_forward(x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), x.numel()); });
     ctx->save_for_backward({x});
     return y;
   }

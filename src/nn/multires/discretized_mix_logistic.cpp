@@ -50,8 +50,7 @@ int64_t mixture_components(int64_t p, int64_t channels) {
 }
 
 torch::Tensor discretized_mix_logistic_loss(const torch::Tensor& x, const torch::Tensor& l) {
-  TORCH_CHECK(x.dim() >= 2 && x.dim() == l.dim() && x.size(0) == l.size(0) &&
-                  x.sizes().slice(2) == l.sizes().slice(2),
+  TORCH_CHECK(x.dim() >= 2 && x.dim() == l.dim() && x.size(0) == l.size(0) && x.sizes().slice(2) == l.sizes().slice(2),
               "discretized_mix_logistic_loss expects x [B, C, ...] and l [B, P, ...] over the same positions, got x ",
               x.sizes(), " and l ", l.sizes());
   const int64_t channels = x.size(1);

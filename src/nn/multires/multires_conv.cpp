@@ -67,8 +67,8 @@ void check_inputs(const torch::Tensor& x, const torch::Tensor& h0, const torch::
 // One tree level of one row, both filters in one pass over each tap:
 // lo_out[t] = sum_j h0[j] * in[t - (k - 1 - j) * d], hi_out[t] likewise with h1.
 template <typename T>
-void tree_level(const T* __restrict in, const T* h0, const T* h1, int64_t k, int64_t d, int64_t n,
-                T* __restrict lo_out, T* __restrict hi_out) {
+void tree_level(const T* __restrict in, const T* h0, const T* h1, int64_t k, int64_t d, int64_t n, T* __restrict lo_out,
+                T* __restrict hi_out) {
   std::fill(lo_out, lo_out + n, T(0));
   std::fill(hi_out, hi_out + n, T(0));
   for (int64_t j = 0; j < k; ++j) {
@@ -213,8 +213,8 @@ void backward_rows(const torch::Tensor& x, const torch::Tensor& h0, const torch:
       for (int64_t l = plan.depth - 1; l >= 0; --l) {
         std::fill(g_hi.begin(), g_hi.end(), T(0));
         mix_backward(tree.hi_level(l), wc, plan.hi[l], n, gyr, g_hi.data(), dwr);
-        tree_level_backward(tree.lo_level(l), h0p + c * k, h1p + c * k, k, int64_t{1} << l, n, g_lo.data(),
-                            g_hi.data(), g_lo_in.data(), dh0r, dh1r);
+        tree_level_backward(tree.lo_level(l), h0p + c * k, h1p + c * k, k, int64_t{1} << l, n, g_lo.data(), g_hi.data(),
+                            g_lo_in.data(), dh0r, dh1r);
         std::swap(g_lo, g_lo_in);
       }
       for (int64_t t = 0; t < n; ++t) gxr[t] = wc[plan.residual_col] * gyr[t] + g_lo[t];
@@ -224,8 +224,8 @@ void backward_rows(const torch::Tensor& x, const torch::Tensor& h0, const torch:
 
 // The plan travels through autograd's saved_data as a flat integer list.
 std::vector<int64_t> pack_plan(const MixPlan& plan) {
-  std::vector<int64_t> packed{plan.depth, plan.kernel_size, plan.residual_col, plan.lo.col, plan.lo.width,
-                              plan.lo.dilation};
+  std::vector<int64_t> packed{plan.depth,  plan.kernel_size, plan.residual_col,
+                              plan.lo.col, plan.lo.width,    plan.lo.dilation};
   for (const auto& m : plan.hi) packed.insert(packed.end(), {m.col, m.width, m.dilation});
   return packed;
 }

@@ -28,9 +28,9 @@ struct LevelMix {
 struct MixPlan {
   int64_t depth = 0;
   int64_t kernel_size = 0;
-  std::vector<LevelMix> hi;   // hi[l]: res_hi of level l (tree dilation 2^l)
-  LevelMix lo;                // the final res_lo
-  int64_t residual_col = 0;   // column multiplying x itself (the last one)
+  std::vector<LevelMix> hi;  // hi[l]: res_hi of level l (tree dilation 2^l)
+  LevelMix lo;               // the final res_lo
+  int64_t residual_col = 0;  // column multiplying x itself (the last one)
   int64_t columns() const { return residual_col + 1; }
 };
 

@@ -25,8 +25,8 @@ std::vector<T> channels_last(const T* p, int64_t channels, int64_t n) {
 
 // One filter tap over C channels: lo += a * past, hi += b * past (hi may be null: not kept).
 template <typename T>
-void tap_add(const T* __restrict past, const T* __restrict a, const T* __restrict b, int64_t channels,
-             T* __restrict lo, T* __restrict hi) {
+void tap_add(const T* __restrict past, const T* __restrict a, const T* __restrict b, int64_t channels, T* __restrict lo,
+             T* __restrict hi) {
   for (int64_t c = 0; c < channels; ++c) lo[c] += a[c] * past[c];
   if (hi) {
     for (int64_t c = 0; c < channels; ++c) hi[c] += b[c] * past[c];
@@ -68,9 +68,8 @@ torch::Tensor MultiresConvStream::step(const torch::Tensor& x, const torch::Tens
                                        const torch::Tensor& w) {
   TORCH_CHECK(x.dim() == 2 && x.size(0) == batch_ && x.size(1) == channels_, "MultiresConvStream expects x [", batch_,
               ", ", channels_, "], got ", x.sizes());
-  TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == state_.scalar_type(),
-              "MultiresConvStream runs on the CPU in ", state_.scalar_type(), ", got x on ", x.device(), " in ",
-              x.scalar_type());
+  TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == state_.scalar_type(), "MultiresConvStream runs on the CPU in ",
+              state_.scalar_type(), ", got x on ", x.device(), " in ", x.scalar_type());
   const int64_t k = plan_.kernel_size, cols = plan_.columns(), channels = channels_, rows = batch_ * channels_;
   const std::vector<int64_t> filter_shape{channels_, 1, k};
   TORCH_CHECK(h0.sizes() == filter_shape && h1.sizes() == filter_shape, "MultiresConvStream h0/h1 must have shape ",
