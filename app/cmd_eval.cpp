@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "train/checkpoint.h"
+#include "train/evaluate.h"
 #include "train/experiment.h"
 #include "train/run_config.h"
 #include "train/trainer.h"
@@ -20,16 +21,15 @@ struct EvalArgs {
 
 void run_eval(const EvalArgs& args) {
   Config config = load_command_config(args.config, args.overrides);
-  train::TrainerOptions options = train::trainer_options(config);
-  options.show_progress = false;
+  const train::EvalOptions options = train::eval_options(train::trainer_options(config));
   train::Experiment e = train::build_experiment(std::move(config));
-  train::Trainer trainer(e.net, e.splits, std::move(e.objective), options, e.config.to_yaml());
-  train::load_checkpoint(args.checkpoint, *e.net.module);  // after the trainer moved the module to its device
+  train::load_checkpoint(args.checkpoint, *e.net.module);
+  e.net.module->to(options.device);
 
-  const auto& objective = trainer.objective();
+  auto& objective = *e.objective;
   const auto report = [&](const char* split, const std::shared_ptr<const data::Dataset>& dataset) {
     if (!dataset) return;
-    const train::EvalResult r = trainer.evaluate(dataset);
+    const train::EvalResult r = train::evaluate(e.net, objective, dataset, options);
     fmt::print("{} loss {:.6f} {} {} ({} examples)\n", split, r.loss, objective.name(), objective.format(r.metric),
                r.examples);
   };

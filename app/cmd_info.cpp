@@ -55,7 +55,7 @@ void run_info(const InfoArgs& args) {
     fmt::print("activation memory per example (float32, training): ~{}\n",
                format_bytes(*facts.activation_bytes_per_example));
 
-  const int64_t batch = resolved.get_int("train.batch_size");
+  const int64_t batch = train::trainer_options(resolved).loader.batch_size;
   const double state = 4 * bytes;  // parameters, gradients, AdamW's two moments
   const auto& activations = facts.activation_bytes_per_example;
   if (activations)

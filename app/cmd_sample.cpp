@@ -15,6 +15,7 @@
 #include "models/multires/ar_sampler.h"
 #include "train/checkpoint.h"
 #include "train/experiment.h"
+#include "train/run_config.h"
 
 namespace longconv::cli {
 namespace {
@@ -56,8 +57,7 @@ void run_sample(const SampleArgs& args) {
   o.length = height * width;
   TORCH_CHECK(o.length == e.splits.info.max_length, "sample: images of ", height, "x", width, " for sequences of ",
               e.splits.info.max_length);
-  auto generator =
-      at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.seed.value_or(e.config.get_int("seed"))));
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(args.seed.value_or(train::run_seed(e.config)));
   const auto start = std::chrono::steady_clock::now();
   const torch::Tensor x = args.method == "full" ? models::sample_full_recompute(net, o, generator)
                                                 : models::sample_streaming(net, o, generator);

@@ -12,7 +12,7 @@ namespace longconv::cli {
 
 Config load_command_config(const std::string& path, const std::vector<std::string>& overrides) {
   Config config = train::load_run_config(path, overrides);
-  init_runtime(static_cast<int>(config.get_int("threads")));
+  init_runtime(train::run_threads(config));
   return config;
 }
 
@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   longconv::cli::add_data_listops_command(app);
   longconv::cli::add_data_speech_command(app);
   longconv::cli::add_sample_command(app);
+  longconv::cli::add_keys_command(app);
+  longconv::cli::add_list_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -43,26 +43,6 @@ ValueType element_type(ValueType type) {
   }
 }
 
-const char* type_name(ValueType type) {
-  switch (type) {
-    case ValueType::Int:
-      return "int";
-    case ValueType::Float:
-      return "float";
-    case ValueType::Bool:
-      return "bool";
-    case ValueType::String:
-      return "string";
-    case ValueType::IntList:
-      return "list of ints";
-    case ValueType::FloatList:
-      return "list of floats";
-    case ValueType::StringList:
-      return "list of strings";
-  }
-  return "?";
-}
-
 // A value as shown in messages. A quoted scalar is a string even when it looks like a number, so say so.
 std::string describe(const YAML::Node& value) {
   if (value.IsNull()) return "null";
@@ -195,7 +175,7 @@ std::optional<std::string> canonical(ValueType type, const YAML::Node& value) {
 
 // `value` checked against `spec` and rewritten in canonical form. `where` ("<source>: key 'x'") starts any error.
 YAML::Node normalise(const KeySpec& spec, const YAML::Node& value, const std::string& where) {
-  const std::string expected = fmt::format("{}: expected {}", where, type_name(spec.type));
+  const std::string expected = fmt::format("{}: expected {}", where, value_type_name(spec.type));
   if (value.IsNull()) {
     if (spec.nullable) return YAML::Node();
     fail(expected + ", got null");
@@ -237,6 +217,8 @@ void collect(const YAML::Node& map, const std::string& prefix, const Schema& sch
       values[key] = normalise(*spec, value, fmt::format("{}: key '{}'", sources.of(key), key));
     } else if (value.IsMap() && value.size() > 0) {
       collect(value, key, schema, sources, values);  // an unknown section is reported by its first leaf
+    } else if (const std::string* renamed = schema.renamed_to(key)) {
+      fail(fmt::format("{}: key '{}' is now '{}' (renamed; see CHANGELOG.md)", sources.of(key), key, *renamed));
     } else if (!schema.has_section(key)) {
       fail_unknown(sources.of(key), key, schema);
     } else if (!value.IsNull() && !value.IsMap()) {  // null counts as an empty section, e.g. with all keys commented
@@ -248,7 +230,7 @@ void collect(const YAML::Node& map, const std::string& prefix, const Schema& sch
 // Throws unless a key of type `actual` can be read as `wanted`; an int is also a float.
 void check_type(const std::string& origin, const std::string& key, ValueType actual, ValueType wanted) {
   if (actual == wanted || (wanted == ValueType::Float && actual == ValueType::Int)) return;
-  fail(fmt::format("{}: key '{}' has type {}, not {}", origin, key, type_name(actual), type_name(wanted)));
+  fail(fmt::format("{}: key '{}' has type {}, not {}", origin, key, value_type_name(actual), value_type_name(wanted)));
 }
 
 template <typename T>
@@ -268,6 +250,7 @@ std::vector<T> elements(const YAML::Node& list, Parse parse) {
 
 Config& Config::operator=(const Config& other) {
   origin_ = other.origin_;
+  overridden_ = other.overridden_;
   schema_ = other.schema_;
   tree_.reset(other.tree_);
   return *this;
@@ -298,6 +281,7 @@ Config Config::parse(const std::string& yaml_text, const std::string& origin, co
   collect(raw, "", config.schema_, sources, values);
   config.tree_ = YAML::Node(YAML::NodeType::Map);
   for (const auto& [key, spec] : config.schema_.keys()) {
+    if (const std::string& source = sources.of(key); source != origin) config.overridden_[key] = source;
     const auto it = values.find(key);
     put(config.tree_, key, it != values.end() ? it->second : YAML::Clone(spec.default_value), origin);
   }
@@ -351,6 +335,11 @@ std::vector<std::string> Config::get_string_list(const std::string& key) const {
 bool Config::is_null(const std::string& key) const {
   spec(key);
   return lookup(key).IsNull();
+}
+
+const std::string& Config::source_of(const std::string& key) const {
+  const auto it = overridden_.find(key);
+  return it == overridden_.end() ? origin_ : it->second;
 }
 
 bool Config::has(const std::string& key) const { return schema_.find(key) != nullptr; }

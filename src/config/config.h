@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,6 +63,9 @@ class Config {
     set(key, YAML::Node(value));
   }
 
+  // Where the value of `key` came from, to start its error messages: "override 'train.lr=5'" or the file.
+  const std::string& source_of(const std::string& key) const;
+
   std::string to_yaml() const;               // the resolved config, every key present
   void save(const std::string& path) const;  // atomic write of to_yaml()
   const std::string& origin() const { return origin_; }
@@ -73,6 +77,7 @@ class Config {
   const KeySpec& spec(const std::string& key) const;
 
   std::string origin_;
+  std::map<std::string, std::string> overridden_;  // key -> "override '...'" for keys an override set
   Schema schema_;
   YAML::Node tree_;
 };

@@ -44,6 +44,43 @@ KeySpec list_spec(ValueType type, const std::vector<T>& def, ToNode to_node, con
 
 }  // namespace
 
+const char* value_type_name(ValueType type) {
+  switch (type) {
+    case ValueType::Int:
+      return "int";
+    case ValueType::Float:
+      return "float";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::String:
+      return "string";
+    case ValueType::IntList:
+      return "list of ints";
+    case ValueType::FloatList:
+      return "list of floats";
+    case ValueType::StringList:
+      return "list of strings";
+  }
+  return "?";
+}
+
+KeySpec int_spec(int64_t def) { return scalar_spec(ValueType::Int, std::optional<int64_t>(def), int_node, ""); }
+KeySpec float_spec(double def) { return scalar_spec(ValueType::Float, std::optional<double>(def), float_node, ""); }
+KeySpec bool_spec(bool def) {
+  KeySpec spec;
+  spec.type = ValueType::Bool;
+  spec.default_value = YAML::Node(def ? "true" : "false");
+  return spec;
+}
+KeySpec string_spec(const std::string& def) {
+  return scalar_spec(ValueType::String, std::optional<std::string>(def), string_node, "");
+}
+KeySpec int_list_spec(const std::vector<int64_t>& def) { return list_spec(ValueType::IntList, def, int_node, ""); }
+KeySpec float_list_spec(const std::vector<double>& def) { return list_spec(ValueType::FloatList, def, float_node, ""); }
+KeySpec string_list_spec(const std::vector<std::string>& def) {
+  return list_spec(ValueType::StringList, def, string_node, "");
+}
+
 Schema& Schema::add_int(const std::string& key, std::optional<int64_t> def, const std::string& help) {
   return add(key, scalar_spec(ValueType::Int, def, int_node, help));
 }
@@ -53,17 +90,13 @@ Schema& Schema::add_float(const std::string& key, std::optional<double> def, con
 }
 
 Schema& Schema::add_bool(const std::string& key, bool def, const std::string& help) {
-  KeySpec spec;
-  spec.type = ValueType::Bool;
-  spec.default_value = YAML::Node(def ? "true" : "false");
+  KeySpec spec = bool_spec(def);
   spec.help = help;
   return add(key, std::move(spec));
 }
 
 Schema& Schema::add_string(const std::string& key, std::optional<std::string> def, const std::string& help,
                            std::vector<std::string> choices) {
-  if (def && !choices.empty() && std::find(choices.begin(), choices.end(), *def) == choices.end())
-    throw std::logic_error("schema key '" + key + "': default '" + *def + "' is not one of its choices");
   KeySpec spec = scalar_spec(ValueType::String, def, string_node, help);
   spec.choices = std::move(choices);
   return add(key, std::move(spec));
@@ -82,8 +115,20 @@ Schema& Schema::add_string_list(const std::string& key, std::vector<std::string>
 }
 
 Schema& Schema::merge(const std::string& prefix, const Schema& other) {
-  for (const auto& [key, spec] : other.keys_) add(prefix.empty() ? key : prefix + "." + key, spec);
+  const auto full = [&](const std::string& key) { return prefix.empty() ? key : prefix + "." + key; };
+  for (const auto& [key, spec] : other.keys_) add(full(key), spec);
+  for (const auto& [from, to] : other.renamed_) renamed_[full(from)] = full(to);
   return *this;
+}
+
+Schema& Schema::add_renamed(const std::string& old_key, const std::string& new_key) {
+  renamed_[old_key] = new_key;
+  return *this;
+}
+
+const std::string* Schema::renamed_to(const std::string& old_key) const {
+  const auto it = renamed_.find(old_key);
+  return it == renamed_.end() ? nullptr : &it->second;
 }
 
 const KeySpec* Schema::find(const std::string& key) const {
@@ -99,6 +144,10 @@ bool Schema::has_section(const std::string& prefix) const {
 
 // Schemas are written by the program, so a malformed one is a bug, not a config error.
 Schema& Schema::add(const std::string& key, KeySpec spec) {
+  if (!spec.choices.empty() && spec.default_value.IsScalar() &&
+      std::find(spec.choices.begin(), spec.choices.end(), spec.default_value.Scalar()) == spec.choices.end())
+    throw std::logic_error("schema key '" + key + "': default '" + spec.default_value.Scalar() +
+                           "' is not one of its choices");
   if (key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
     throw std::logic_error("schema key '" + key + "': empty path segment");
   if (keys_.count(key)) throw std::logic_error("schema key '" + key + "' added twice");

@@ -60,6 +60,30 @@ Example Subset::get(int64_t index, std::mt19937_64* rng) const {
   return base_->get(indices_[static_cast<size_t>(index)], rng);
 }
 
+const EnumNames<Task> kDensityTaskNames = {{"classification", Task::Classification}, {"density", Task::Density}};
+const char* const kDensityTaskHelp =
+    "classification: labels; density: pixels for autoregressive modelling, rescaled to [-1, 1] (normalization does "
+    "not apply)";
+
+const Constraint kValSplit = in_half_open(0, 1);
+
+void validate(const SplitOptions& o) { check_option(o.val_split, kValSplit, "SplitOptions::val_split"); }
+
+Splits split_train(std::shared_ptr<const Dataset> full_train, std::shared_ptr<const Dataset> test,
+                   const SplitOptions& split) {
+  validate(split);
+  Splits splits;
+  if (split.val_split > 0.0) {
+    auto [train_idx, val_idx] = split_indices(full_train->size(), split.val_split, split.split_seed);
+    splits.train = std::make_shared<Subset>(full_train, std::move(train_idx));
+    splits.val = std::make_shared<Subset>(full_train, std::move(val_idx));
+  } else {
+    splits.train = std::move(full_train);
+  }
+  splits.test = std::move(test);
+  return splits;
+}
+
 std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t n, double val_fraction, uint64_t seed) {
   if (n < 0) throw std::invalid_argument("split_indices: negative size " + std::to_string(n));
   if (!(val_fraction >= 0.0 && val_fraction <= 1.0))

@@ -9,6 +9,9 @@
 
 #include <torch/torch.h>
 
+#include "util/enum_names.h"
+#include "util/option_check.h"
+
 namespace longconv::data {
 
 // One example. x: float features [C, L] (sequence), [C, H, W] (image) ..., or int64 tokens [L].
@@ -32,6 +35,10 @@ struct Batch {
 // Classification: y int64 [] (one class per example) or [L] (one per step, logits [B, classes, L]).
 // Regression: y float [K], mean squared error.
 enum class Task { Classification, MultiLabel, Density, Regression };
+
+// dataset.task of the image datasets that also serve autoregressive density estimation.
+extern const EnumNames<Task> kDensityTaskNames;  // "classification", "density"
+extern const char* const kDensityTaskHelp;
 
 struct DatasetInfo {
   Task task = Task::Classification;
@@ -76,5 +83,17 @@ struct Splits {
   std::shared_ptr<const Dataset> test;
   DatasetInfo info;
 };
+
+// How a dataset without its own validation set holds one out of its training set.
+struct SplitOptions {
+  double val_split = 0.1;  // fraction of the training examples; 0 leaves Splits::val null
+  uint64_t split_seed = 42;
+};
+extern const Constraint kValSplit;  // [0, 1)
+void validate(const SplitOptions& options);
+
+// Train/validation split of a full training set by `split` (seeded), plus the test set.
+Splits split_train(std::shared_ptr<const Dataset> full_train, std::shared_ptr<const Dataset> test,
+                   const SplitOptions& split);
 
 }  // namespace longconv::data

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace longconv::data {
@@ -20,23 +21,27 @@ Example GeneratedDataset::get(int64_t index, std::mt19937_64*) const {
   return make_(index, rng);
 }
 
+void validate(const GeneratedSizes& sizes) {
+  check_option(sizes.train_size, at_least(1), "GeneratedSizes::train_size");
+  check_option(sizes.test_size, at_least(1), "GeneratedSizes::test_size");
+  validate(sizes.split);
+}
+
+Bindings<GeneratedSizes> generated_size_bindings() {
+  return Bindings<GeneratedSizes>()
+      .bind("train_size", &GeneratedSizes::train_size,
+            "generated training examples (the validation split is held out of them)", at_least(1))
+      .bind("test_size", &GeneratedSizes::test_size, "generated test examples", at_least(1))
+      .bind("seed", &GeneratedSizes::seed, "seed of the generated examples")
+      .nest(&GeneratedSizes::split, split_bindings())
+      .validate([](const GeneratedSizes& o) { validate(o); });
+}
+
 Splits make_generated_splits(const GeneratedSizes& sizes, const MakeExample& make, DatasetInfo info) {
-  if (sizes.train_size < 1)
-    throw std::invalid_argument("train_size must be >= 1, got " + std::to_string(sizes.train_size));
-  if (sizes.test_size < 1)
-    throw std::invalid_argument("test_size must be >= 1, got " + std::to_string(sizes.test_size));
-  if (!(sizes.val_split >= 0.0 && sizes.val_split < 1.0))
-    throw std::invalid_argument("val_split " + std::to_string(sizes.val_split) + " outside [0, 1)");
-  Splits splits;
-  auto full_train = std::make_shared<GeneratedDataset>(sizes.train_size, mix_seed(sizes.seed, 1), make);
-  if (sizes.val_split > 0.0) {
-    auto [train_idx, val_idx] = split_indices(full_train->size(), sizes.val_split, sizes.split_seed);
-    splits.train = std::make_shared<Subset>(full_train, std::move(train_idx));
-    splits.val = std::make_shared<Subset>(full_train, std::move(val_idx));
-  } else {
-    splits.train = full_train;
-  }
-  splits.test = std::make_shared<GeneratedDataset>(sizes.test_size, mix_seed(sizes.seed, 2), make);
+  validate(sizes);
+  Splits splits =
+      split_train(std::make_shared<GeneratedDataset>(sizes.train_size, mix_seed(sizes.seed, 1), make),
+                  std::make_shared<GeneratedDataset>(sizes.test_size, mix_seed(sizes.seed, 2), make), sizes.split);
   splits.info = std::move(info);
   return splits;
 }

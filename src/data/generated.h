@@ -6,6 +6,7 @@
 #include <functional>
 #include <random>
 
+#include "config/binding.h"
 #include "data/dataset.h"
 
 namespace longconv::data {
@@ -27,10 +28,13 @@ class GeneratedDataset : public Dataset {
 struct GeneratedSizes {
   int64_t train_size = 0;  // before the validation split is held out of it
   int64_t test_size = 0;
-  uint64_t seed = 0;       // the train and test sets use different streams derived from it
-  double val_split = 0.1;  // 0 leaves Splits::val null
-  uint64_t split_seed = 42;
+  uint64_t seed = 0;  // the train and test sets use different streams derived from it
+  SplitOptions split;
 };
+void validate(const GeneratedSizes& sizes);
+
+// train_size, test_size, seed, val_split, split_seed (defaults: the prototype's).
+Bindings<GeneratedSizes> generated_size_bindings();
 
 // Train (minus a validation split, as for files) and test sets of `make`'s examples, with `info` attached.
 Splits make_generated_splits(const GeneratedSizes& sizes, const MakeExample& make, DatasetInfo info);

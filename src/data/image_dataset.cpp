@@ -6,11 +6,7 @@
 
 namespace longconv::data {
 
-ImageLayout parse_image_layout(const std::string& dataset, const std::string& layout) {
-  if (layout == "sequence") return ImageLayout::Sequence;
-  if (layout == "image") return ImageLayout::Image;
-  throw std::invalid_argument(dataset + ": unknown layout '" + layout + "' (expected sequence or image)");
-}
+const EnumNames<ImageLayout> kImageLayoutNames = {{"sequence", ImageLayout::Sequence}, {"image", ImageLayout::Image}};
 
 ImageDataset::ImageDataset(std::string name, torch::Tensor images, torch::Tensor labels, ImageLayout layout,
                            const PixelNormalization& normalization, ImageTransform transform)
@@ -82,22 +78,6 @@ torch::Tensor random_crop_flip(const torch::Tensor& image, int64_t size, int64_t
       }
     }
   return out;
-}
-
-Splits split_train(std::shared_ptr<const Dataset> full_train, std::shared_ptr<const Dataset> test, double val_split,
-                   uint64_t split_seed) {
-  if (!(val_split >= 0.0 && val_split < 1.0))
-    throw std::invalid_argument("val_split " + std::to_string(val_split) + " outside [0, 1)");
-  Splits splits;
-  if (val_split > 0.0) {
-    auto [train_idx, val_idx] = split_indices(full_train->size(), val_split, split_seed);
-    splits.train = std::make_shared<Subset>(full_train, std::move(train_idx));
-    splits.val = std::make_shared<Subset>(full_train, std::move(val_idx));
-  } else {
-    splits.train = std::move(full_train);
-  }
-  splits.test = std::move(test);
-  return splits;
 }
 
 }  // namespace longconv::data

@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "util/enum_names.h"
 
 namespace longconv::data {
 
 // sequence: x [C, H * W] in raster order; image: x [C, H, W].
 enum class ImageLayout { Sequence, Image };
 
-// Throws std::invalid_argument naming `dataset` for anything but "sequence" or "image".
-ImageLayout parse_image_layout(const std::string& dataset, const std::string& layout);
+extern const EnumNames<ImageLayout> kImageLayoutNames;  // "sequence", "image"
 
 // uint8 image [C, H, W] -> uint8 image [C, H', W']. rng is null outside training (no augmentation).
 using ImageTransform = std::function<torch::Tensor(const torch::Tensor& image, std::mt19937_64* rng)>;
@@ -54,9 +54,5 @@ torch::Tensor random_crop_flip(const torch::Tensor& image, int64_t size, int64_t
 inline uint8_t pil_luma(uint8_t r, uint8_t g, uint8_t b) {
   return static_cast<uint8_t>((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
 }
-
-// Train/validation split of a full training set (Splits::val null when val_split is 0) plus the test set.
-Splits split_train(std::shared_ptr<const Dataset> full_train, std::shared_ptr<const Dataset> test, double val_split,
-                   uint64_t split_seed);
 
 }  // namespace longconv::data

@@ -1,10 +1,13 @@
-// Datasets by the config's `dataset.name`: each adds its keys to the `dataset` section and builds its splits.
+// Datasets by the config's `dataset.name`. Each dataset file exports its DatasetType next to its options (its keys
+// bound once, see config/binding.h); registry.cpp holds the one list of them.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "config/binding.h"
 #include "config/config.h"
 #include "data/dataset.h"
 
@@ -19,11 +22,22 @@ struct DatasetType {
   std::function<Splits(const Config&)> build;
 };
 
+// A DatasetType whose keys are `bindings` (relative to `dataset`) and whose splits `make` builds from the options.
+template <typename Opts>
+DatasetType bound_dataset_type(std::string name, std::string help, Bindings<Opts> bindings,
+                               std::function<Splits(const Opts&)> make) {
+  return {std::move(name), std::move(help), [bindings](Schema& s) { bindings.declare(s); },
+          [bindings, make](const Config& c) { return make(bindings.parse(c, "dataset")); }};
+}
+
+// val_split and split_seed, for the datasets that hold a validation split out of their training set.
+Bindings<SplitOptions> split_bindings();
+
 // ConfigError naming the unknown name and listing the known ones.
 const DatasetType& dataset_type(const std::string& name);
 std::vector<std::string> dataset_type_names();
 
-// Keys every dataset shares (name, data_dir, val_split, split_seed, ...), relative to the `dataset` section.
+// The `dataset` section's own key (`name`); each type adds the rest.
 void add_common_dataset_keys(Schema& schema);
 
 }  // namespace longconv::data

@@ -1,5 +1,6 @@
-// Module types by the config's `net.type`: each declares its `net` keys (the reference constructor's argument names),
-// fills the data-dependent ones from the dataset and builds the module.
+// Module types by the config's `net.type`. Each family registers its types (models/multires/multires_types.h,
+// models/ccnn/ccnn_types.h): a type declares every config key it reads (bound once, config/binding.h), fills the
+// data-dependent ones from the dataset, builds the module, and names its parameter groups.
 #pragma once
 
 #include <functional>
@@ -25,8 +26,8 @@ struct Net {
   // times optimizer.weight_decay (CCNN: the reference's LnLoss). Called right after the training forward, so it may
   // use what that forward sampled (the conv kernels).
   std::function<torch::Tensor()> regularizer = {};
-  // Optional named subsets of the parameters (state_dict names) that the optimizer gives their own learning rate,
-  // e.g. "mask" for optimizer.mask_lr_ratio. The remaining parameters form the first optimizer group.
+  // Parameters (state_dict names) of the named groups the type declares (NetType::param_groups); each gets its own
+  // learning rate. The remaining parameters form the first optimizer group.
   std::map<std::string, std::vector<std::string>> param_groups = {};
 };
 
@@ -36,14 +37,21 @@ struct NetFacts {
   std::optional<double> activation_bytes_per_example;  // float32 activations kept for backward, if estimated
 };
 
+// A named parameter group with its own learning rate: lr times the value of `lr_ratio_key` (a float key the run
+// config declares for the type, default 1).
+struct ParamGroupType {
+  std::string name;          // "mask"
+  std::string lr_ratio_key;  // "optimizer.mask_lr_ratio"
+  std::string help;
+};
+
 struct NetType {
   std::string name;
   std::string help;
-  // The type's keys, relative to the `net` section ("d_model", not "net.d_model").
+  // Every key the type reads, with full paths ("net.d_model", "kernel.type"); net.type itself is declared by the run
+  // config.
   std::function<void(Schema&)> schema;
-  // Keys outside the `net` section, with their full paths ("kernel.type", "conv.use_fft"): the CCNN types take the
-  // reference config's top-level kernel/mask/conv sections. May be empty.
-  std::function<void(Schema&)> top_level_schema;
+  std::vector<ParamGroupType> param_groups = {};
   // Fills data-dependent keys (d_input, d_output, n_tokens, max_length, ...) from the dataset; may be empty.
   std::function<void(Config&, const data::DatasetInfo&)> fill_from_data;
   std::function<Net(const Config&)> build;

@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 
 #include "data/registry.h"
+#include "train/run_config.h"
 
 namespace longconv::train {
 
 models::Net build_net(const Config& config) {
-  torch::manual_seed(config.get_int("seed"));
+  torch::manual_seed(run_seed(config));
   return models::net_type(config.get_string("net.type")).build(config);
 }
 

@@ -9,6 +9,11 @@
 #include "train/auroc.h"
 
 namespace longconv::train {
+
+const EnumNames<data::Task> kTaskNames = {{"classification", data::Task::Classification},
+                                          {"multi_label", data::Task::MultiLabel},
+                                          {"density", data::Task::Density},
+                                          {"regression", data::Task::Regression}};
 namespace {
 
 class Classification : public Objective {

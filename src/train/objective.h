@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "data/dataset.h"
+#include "util/enum_names.h"
 
 namespace longconv::train {
 
@@ -32,5 +33,8 @@ class Objective {
 // error, metric neg_mse. MultiLabel: BCE with logits, macro AUROC (train/auroc.h). Density: discretized logistic
 // mixture negative log-likelihood, bits per dimension (lower is better).
 std::unique_ptr<Objective> make_objective(data::Task task);
+
+// The tasks by name ("classification", "multi_label", "density", "regression"), for `longconv list`.
+extern const EnumNames<data::Task> kTaskNames;
 
 }  // namespace longconv::train

@@ -3,28 +3,42 @@
 #include <map>
 #include <set>
 
+#include "util/option_check.h"
+
 namespace longconv::train {
 namespace {
 
-std::unique_ptr<torch::optim::Optimizer> build(const TrainerOptions& o,
+std::unique_ptr<torch::optim::Optimizer> build(const OptimizerOptions& o,
                                                std::vector<torch::optim::OptimizerParamGroup> groups) {
   // ln_loss puts the decay into the loss, so the optimizer must not decay again (the reference passes 0).
-  const double decay = o.weight_decay_type == "ln_loss" ? 0.0 : o.weight_decay;
-  if (o.optimizer == "AdamW")
+  const double decay = o.weight_decay_type == WeightDecayType::LnLoss ? 0.0 : o.weight_decay;
+  if (o.name == OptimizerName::AdamW)
     return std::make_unique<torch::optim::AdamW>(
         std::move(groups), torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(decay));
-  TORCH_CHECK(o.optimizer == "Adam", "optimizer.name: expected AdamW or Adam, got '", o.optimizer, "'");
   return std::make_unique<torch::optim::Adam>(
       std::move(groups), torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(decay));
 }
 
 }  // namespace
 
-RunOptimizer make_optimizer(const TrainerOptions& o, const models::Net& net) {
-  TORCH_CHECK(o.weight_decay_type == "optimizer" || o.weight_decay_type == "ln_loss",
-              "optimizer.weight_decay_type: expected optimizer or ln_loss, got '", o.weight_decay_type, "'");
+const EnumNames<OptimizerName> kOptimizerNames = {{"AdamW", OptimizerName::AdamW}, {"Adam", OptimizerName::Adam}};
+const EnumNames<WeightDecayType> kWeightDecayTypeNames = {{"optimizer", WeightDecayType::Optimizer},
+                                                          {"ln_loss", WeightDecayType::LnLoss}};
+
+void validate(const OptimizerOptions& o) {
+  check_option(o.lr, above(0), "OptimizerOptions::lr");
+  check_option(o.weight_decay, at_least(0), "OptimizerOptions::weight_decay");
+  check_option(o.beta1, in_half_open(0, 1), "OptimizerOptions::beta1");
+  check_option(o.beta2, in_half_open(0, 1), "OptimizerOptions::beta2");
+  check_option(o.eps, above(0), "OptimizerOptions::eps");
   for (const auto& [group, ratio] : o.group_lr_ratios)
-    TORCH_CHECK(ratio == 1.0 || net.param_groups.count(group), "optimizer.", group, "_lr_ratio is ", ratio,
+    check_option(ratio, at_least(0), ("OptimizerOptions::group_lr_ratios[" + group + "]").c_str());
+}
+
+RunOptimizer make_optimizer(const OptimizerOptions& o, const models::Net& net) {
+  validate(o);
+  for (const auto& [group, ratio] : o.group_lr_ratios)
+    TORCH_CHECK(ratio == 1.0 || net.param_groups.count(group), "the ", group, " parameters' lr ratio is ", ratio,
                 " but the net has no '", group, "' parameters");
 
   const auto named = net.module->named_parameters();

@@ -1,7 +1,9 @@
 #include "train/run_config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "config/binding.h"
 #include "data/registry.h"
 #include "models/registry.h"
 
@@ -17,82 +19,87 @@ std::optional<std::string> raw_string(const YAML::Node& raw, const std::string& 
   return node.as<std::string>();
 }
 
-void add_train_keys(Schema& s) {
-  s.add_int("train.epochs", 100, "training epochs")
-      .add_int("train.batch_size", 64, "training batch size")
-      .add_int("train.eval_batch_size", std::nullopt, "validation/test batch size (null: train.batch_size)")
-      .add_float("train.grad_clip", 0.0, "clip the gradient norm to this value (0: off)")
-      .add_string("train.out_dir", "runs/default", "directory for config.yaml, metrics.jsonl and checkpoints")
-      .add_int("train.log_every", 50, "batches between progress lines when stderr is not a terminal")
-      .add_int("train.prefetch", 4, "batches the loader prepares ahead")
-      .add_int("train.workers", 1, "loader threads")
-      .add_int("train.max_train_batches", std::nullopt, "cap on training batches per epoch (smoke tests)")
-      .add_int("train.max_eval_batches", std::nullopt, "cap on validation/test batches (smoke tests)");
-  s.add_string("optimizer.name", "AdamW", "optimizer", {"AdamW", "Adam"})
-      .add_float("optimizer.lr", 0.01, "peak learning rate")
-      .add_float("optimizer.weight_decay", 0.01, "weight decay (decoupled for AdamW, L2 for Adam)")
-      .add_string("optimizer.weight_decay_type", "optimizer",
-                  "optimizer: the optimizer applies weight_decay; ln_loss: weight_decay times the net's regularizer "
-                  "(CCNN: sum of L2 norms of weights and sampled kernels) is added to the loss (reference CCNN)",
-                  {"optimizer", "ln_loss"})
-      .add_float("optimizer.mask_lr_ratio", 1.0, "the mask parameters' learning rate is lr times this (CCNN)")
-      .add_float("optimizer.beta1", 0.9, "Adam beta1")
-      .add_float("optimizer.beta2", 0.999, "Adam beta2")
-      .add_float("optimizer.eps", 1e-8, "Adam epsilon");
-  s.add_string("scheduler.name", "cosine", "learning-rate schedule, stepped every batch", {"cosine", "constant"})
-      .add_float("scheduler.warmup_epochs", 0.0, "linear warmup from 0 over this many epochs");
+enum class DeviceKind { Cpu, Cuda };
+
+// The top-level keys.
+struct RunOptions {
+  uint64_t seed = 1;
+  int64_t threads = 0;
+  DeviceKind device = DeviceKind::Cpu;
+};
+
+Bindings<RunOptions> run_bindings() {
+  return Bindings<RunOptions>()
+      .bind("seed", &RunOptions::seed, "seed for initialization, dropout and shuffling")
+      .bind("threads", &RunOptions::threads, "intra-op threads (0: all cores)", in_closed(0, 1024))
+      .bind("device", &RunOptions::device, EnumNames<DeviceKind>{{"cpu", DeviceKind::Cpu}, {"cuda", DeviceKind::Cuda}},
+            "where to run");
 }
 
-ConfigError out_of_range(const Config& config, const std::string& key, const std::string& value,
-                         const std::string& expected) {
-  return ConfigError(fmt::format("{}: key '{}': expected {}, got {}", config.origin(), key, expected, value));
-}
-
-int64_t int_at_least(const Config& config, const std::string& key, int64_t min) {
-  const int64_t value = config.get_int(key);
-  if (value < min) throw out_of_range(config, key, std::to_string(value), fmt::format(">= {}", min));
-  return value;
-}
-
-std::optional<int64_t> opt_int_at_least(const Config& config, const std::string& key, int64_t min) {
-  if (config.is_null(key)) return std::nullopt;
-  return int_at_least(config, key, min);
-}
-
-double float_at_least(const Config& config, const std::string& key, double min, bool strict = false) {
-  const double value = config.get_float(key);
-  if (value < min || (strict && value == min) || !std::isfinite(value))
-    throw out_of_range(config, key, fmt::format("{}", value), fmt::format("{} {}", strict ? ">" : ">=", min));
-  return value;
+// train.*, optimizer.*, scheduler.* (TrainerOptions' owner, the trainer, checks the values).
+Bindings<TrainerOptions> trainer_bindings() {
+  using T = TrainerOptions;
+  using L = data::LoaderOptions;
+  using O = OptimizerOptions;
+  using S = ScheduleOptions;
+  T defaults;
+  defaults.epochs = 100;
+  defaults.loader.batch_size = 64;
+  return Bindings<T>(defaults)
+      .bind("train.epochs", &T::epochs, "training epochs (>= 1)")
+      .nest(&T::loader, Bindings<L>()
+                            .bind("train.batch_size", &L::batch_size, "training batch size (>= 1)")
+                            .bind("train.prefetch", &L::prefetch, "batches the loader prepares ahead (>= 1)")
+                            .bind("train.workers", &L::workers, "loader threads (1-256)"))
+      .bind("train.eval_batch_size", &T::eval_batch_size, "validation/test batch size (null: train.batch_size)")
+      .bind("train.grad_clip", &T::grad_clip, "clip the gradient norm to this value (0: off)")
+      .nest(&T::run, Bindings<RunDirectoryOptions>().bind("train.out_dir", &RunDirectoryOptions::out_dir,
+                                                          "directory for config.yaml, metrics.jsonl and checkpoints"))
+      .bind("train.log_every", &T::log_every, "batches between progress lines when stderr is not a terminal")
+      .bind("train.max_train_batches", &T::max_train_batches, "cap on training batches per epoch (smoke tests)")
+      .bind("train.max_eval_batches", &T::max_eval_batches, "cap on validation/test batches (smoke tests)")
+      .nest(&T::optimizer,
+            Bindings<O>()
+                .bind("optimizer.name", &O::name, kOptimizerNames, "optimizer")
+                .bind("optimizer.lr", &O::lr, "peak learning rate (> 0)")
+                .bind("optimizer.weight_decay", &O::weight_decay, "weight decay (decoupled for AdamW, L2 for Adam)")
+                .bind("optimizer.weight_decay_type", &O::weight_decay_type, kWeightDecayTypeNames,
+                      "optimizer: the optimizer applies weight_decay; ln_loss: weight_decay times the net's "
+                      "regularizer (CCNN: sum of L2 norms of weights and sampled kernels) is added to the loss "
+                      "(reference CCNN)")
+                .bind("optimizer.beta1", &O::beta1, "Adam beta1, in [0, 1)")
+                .bind("optimizer.beta2", &O::beta2, "Adam beta2, in [0, 1)")
+                .bind("optimizer.eps", &O::eps, "Adam epsilon (> 0)"))
+      .nest(&T::schedule,
+            Bindings<S>()
+                .bind("scheduler.name", &S::name, kScheduleNames, "learning-rate schedule, stepped every batch")
+                .bind("scheduler.warmup_epochs", &S::warmup_epochs, "linear warmup from 0 over this many epochs"))
+      .validate([](const T& o) { validate(o); });
 }
 
 }  // namespace
 
 Schema run_schema(const YAML::Node& raw) {
   Schema s;
-  s.add_int("seed", 1, "seed for initialization, dropout and shuffling")
-      .add_int("threads", 0, "intra-op threads (0: all cores)")
-      .add_string("device", "cpu", "where to run", {"cpu", "cuda"});
+  run_bindings().declare(s);
 
   const auto net_name = raw_string(raw, "net", "type");
   if (!net_name)
     throw ConfigError(fmt::format("missing key 'net.type' (known: {})", fmt::join(models::net_type_names(), ", ")));
   const models::NetType& net = models::net_type(*net_name);
-  Schema net_keys;
-  net_keys.add_string("type", net.name, "module type", models::net_type_names());
-  if (net.schema) net.schema(net_keys);
-  s.merge("net", net_keys);
-  if (net.top_level_schema) net.top_level_schema(s);
+  s.add_string("net.type", net.name, "module type", models::net_type_names());
+  net.schema(s);
+  for (const auto& group : net.param_groups) s.add_float(group.lr_ratio_key, 1.0, group.help);
 
   Schema dataset_keys;
   data::add_common_dataset_keys(dataset_keys);
   if (const auto dataset_name = raw_string(raw, "dataset", "name")) {
     const data::DatasetType& dataset = data::dataset_type(*dataset_name);
-    if (dataset.schema) dataset.schema(dataset_keys);
+    dataset.schema(dataset_keys);
   }
   s.merge("dataset", dataset_keys);
 
-  add_train_keys(s);
+  trainer_bindings().declare(s);
   return s;
 }
 
@@ -108,42 +115,29 @@ Config load_run_config(const std::string& path, const std::vector<std::string>& 
 }
 
 torch::Device run_device(const Config& config) {
-  const std::string device = config.get_string("device");
-  if (device == "cpu") return torch::kCPU;
+  if (run_bindings().parse(config).device == DeviceKind::Cpu) return torch::kCPU;
   if (!torch::cuda::is_available())
-    throw ConfigError(
-        fmt::format("{}: key 'device': cuda requested but this LibTorch build sees no CUDA device", config.origin()));
+    throw ConfigError(fmt::format("{}: key 'device': cuda requested but this LibTorch build sees no CUDA device",
+                                  config.source_of("device")));
   return torch::Device(torch::kCUDA, 0);
 }
 
+int run_threads(const Config& config) { return static_cast<int>(run_bindings().parse(config).threads); }
+
+uint64_t run_seed(const Config& config) { return run_bindings().parse(config).seed; }
+
 TrainerOptions trainer_options(const Config& c) {
-  TrainerOptions o;
-  o.epochs = int_at_least(c, "train.epochs", 1);
-  o.batch_size = int_at_least(c, "train.batch_size", 1);
-  o.eval_batch_size = opt_int_at_least(c, "train.eval_batch_size", 1).value_or(o.batch_size);
-  o.grad_clip = float_at_least(c, "train.grad_clip", 0.0);
-  o.out_dir = c.get_string("train.out_dir");
-  if (o.out_dir.empty()) throw out_of_range(c, "train.out_dir", "''", "a directory");
-  o.log_every = int_at_least(c, "train.log_every", 1);
-  o.prefetch = int_at_least(c, "train.prefetch", 1);
-  o.workers = int_at_least(c, "train.workers", 1);
-  o.max_train_batches = opt_int_at_least(c, "train.max_train_batches", 1);
-  o.max_eval_batches = opt_int_at_least(c, "train.max_eval_batches", 1);
-  o.optimizer = c.get_string("optimizer.name");
-  o.lr = float_at_least(c, "optimizer.lr", 0.0, /*strict=*/true);
-  o.weight_decay = float_at_least(c, "optimizer.weight_decay", 0.0);
-  o.weight_decay_type = c.get_string("optimizer.weight_decay_type");
-  o.group_lr_ratios["mask"] = float_at_least(c, "optimizer.mask_lr_ratio", 0.0);
-  o.beta1 = float_at_least(c, "optimizer.beta1", 0.0);
-  o.beta2 = float_at_least(c, "optimizer.beta2", 0.0);
-  if (o.beta1 >= 1) throw out_of_range(c, "optimizer.beta1", fmt::format("{}", o.beta1), "< 1");
-  if (o.beta2 >= 1) throw out_of_range(c, "optimizer.beta2", fmt::format("{}", o.beta2), "< 1");
-  o.eps = float_at_least(c, "optimizer.eps", 0.0, /*strict=*/true);
-  o.schedule = c.get_string("scheduler.name");
-  o.warmup_epochs = float_at_least(c, "scheduler.warmup_epochs", 0.0);
-  o.seed = static_cast<uint64_t>(c.get_int("seed"));
-  o.device = run_device(c);
-  return o;
+  TrainerOptions defaults = trainer_bindings().defaults();
+  defaults.seed = run_seed(c);
+  defaults.device = run_device(c);
+  for (const auto& group : models::net_type(c.get_string("net.type")).param_groups) {
+    const double ratio = c.get_float(group.lr_ratio_key);
+    if (!at_least(0).holds(ratio))
+      throw ConfigError(fmt::format("{}: key '{}': expected >= 0, got {}", c.source_of(group.lr_ratio_key),
+                                    group.lr_ratio_key, ratio));
+    defaults.optimizer.group_lr_ratios[group.name] = ratio;
+  }
+  return trainer_bindings().parse(c, "", defaults);
 }
 
 }  // namespace longconv::train

@@ -3,23 +3,34 @@
 #include <algorithm>
 #include <cmath>
 
+#include "util/option_check.h"
+
 namespace longconv::train {
 
-LrSchedule::LrSchedule(ScheduleOptions options) : options_(std::move(options)) {
-  TORCH_CHECK(options_.name == "cosine" || options_.name == "constant",
-              "scheduler.name: expected cosine or constant, got '", options_.name, "'");
-  TORCH_CHECK(options_.base_lr >= 0, "optimizer.lr must be >= 0, got ", options_.base_lr);
-  TORCH_CHECK(options_.total_steps >= 1, "schedule total steps must be >= 1, got ", options_.total_steps);
-  TORCH_CHECK(options_.warmup_steps >= 0, "schedule warmup steps must be >= 0, got ", options_.warmup_steps);
+const EnumNames<ScheduleName> kScheduleNames = {{"cosine", ScheduleName::Cosine}, {"constant", ScheduleName::Constant}};
+
+void validate(const ScheduleOptions& o) {
+  check_option(o.warmup_epochs, at_least(0), "ScheduleOptions::warmup_epochs");
+}
+
+LrSchedule::LrSchedule(ScheduleOptions options, double base_lr, int64_t total_steps, int64_t steps_per_epoch)
+    : options_(std::move(options)),
+      base_lr_(base_lr),
+      total_steps_(total_steps),
+      warmup_steps_(options_.warmup_epochs * static_cast<double>(steps_per_epoch)) {
+  validate(options_);
+  TORCH_CHECK(base_lr_ >= 0, "LrSchedule: base lr must be >= 0, got ", base_lr_);
+  TORCH_CHECK(total_steps_ >= 1, "LrSchedule: total steps must be >= 1, got ", total_steps_);
+  TORCH_CHECK(steps_per_epoch >= 1, "LrSchedule: steps per epoch must be >= 1, got ", steps_per_epoch);
 }
 
 double LrSchedule::lr_at(int64_t step) const {
   const double s = static_cast<double>(step);
-  const double warmup = options_.warmup_steps;
-  if (s < warmup) return options_.base_lr * s / std::max(1.0, warmup);
-  if (options_.name == "constant") return options_.base_lr;
-  const double progress = (s - warmup) / std::max(1.0, static_cast<double>(options_.total_steps) - warmup);
-  return options_.base_lr * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));
+  const double warmup = warmup_steps_;
+  if (s < warmup) return base_lr_ * s / std::max(1.0, warmup);
+  if (options_.name == ScheduleName::Constant) return base_lr_;
+  const double progress = (s - warmup) / std::max(1.0, static_cast<double>(total_steps_) - warmup);
+  return base_lr_ * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));
 }
 
 void LrSchedule::apply(torch::optim::Optimizer& optimizer, const std::vector<double>& lr_ratios) const {

@@ -7,21 +7,25 @@
 
 #include <torch/torch.h>
 
+#include "util/enum_names.h"
+
 namespace longconv::train {
 
-struct ScheduleOptions {
-  std::string name = "cosine";  // cosine | constant
-  double base_lr = 1e-2;
-  int64_t total_steps = 1;  // epochs * iters_per_epoch
-  double warmup_steps = 0;  // warmup_epochs * iters_per_epoch; fractional epochs give fractional steps
-};
+enum class ScheduleName { Cosine, Constant };
+extern const EnumNames<ScheduleName> kScheduleNames;  // cosine, constant
 
-// The lr of optimizer step k (0-based) is lr_at(k): with warmup, linear from 0 over `warmup_steps`; then
-// cosine: half-cosine from base_lr to 0 at `total_steps` (HF get_cosine_schedule_with_warmup; with no warmup it is
-// CosineAnnealingLR(T_max = total_steps, eta_min = 0)), constant: base_lr.
+struct ScheduleOptions {
+  ScheduleName name = ScheduleName::Cosine;
+  double warmup_epochs = 0;  // fractional epochs give fractional steps
+};
+void validate(const ScheduleOptions& options);  // warmup_epochs >= 0
+
+// The lr of optimizer step k (0-based) is lr_at(k): with warmup, linear from 0 over warmup_epochs * steps_per_epoch
+// steps; then cosine: half-cosine from base_lr to 0 at `total_steps` (HF get_cosine_schedule_with_warmup; with no
+// warmup it is CosineAnnealingLR(T_max = total_steps, eta_min = 0)), constant: base_lr.
 class LrSchedule {
  public:
-  explicit LrSchedule(ScheduleOptions options);
+  LrSchedule(ScheduleOptions options, double base_lr, int64_t total_steps, int64_t steps_per_epoch);
 
   double lr_at(int64_t step) const;
   double lr() const { return lr_at(step_); }  // lr for the next optimizer step
@@ -38,6 +42,9 @@ class LrSchedule {
 
  private:
   ScheduleOptions options_;
+  double base_lr_;
+  int64_t total_steps_;
+  double warmup_steps_;
   int64_t step_ = 0;
 };
 

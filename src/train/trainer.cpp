@@ -2,16 +2,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <set>
 
 #include <fmt/format.h>
 
-#include "io/atomic_file.h"
 #include "train/checkpoint.h"
-#include "train/metrics_log.h"
-#include "train/optimizer.h"
 #include "train/progress.h"
+#include "util/option_check.h"
 
 namespace longconv::train {
 namespace {
@@ -22,25 +18,31 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 int64_t capped(int64_t n, const std::optional<int64_t>& cap) { return cap ? std::min(n, *cap) : n; }
 
-// "key: old -> new" for every leaf that differs between two resolved configs.
-std::vector<std::string> config_differences(const YAML::Node& a, const YAML::Node& b, const std::string& prefix = "") {
-  std::vector<std::string> out;
-  if (a.IsMap() && b.IsMap()) {
-    std::set<std::string> keys;
-    for (const auto& kv : a) keys.insert(kv.first.as<std::string>());
-    for (const auto& kv : b) keys.insert(kv.first.as<std::string>());
-    for (const auto& key : keys) {
-      auto sub = config_differences(a[key], b[key], prefix.empty() ? key : prefix + "." + key);
-      out.insert(out.end(), sub.begin(), sub.end());
-    }
-  } else {
-    const std::string before = YAML::Dump(a), after = YAML::Dump(b);
-    if (before != after) out.push_back(fmt::format("{}: {} -> {}", prefix, before, after));
-  }
-  return out;
+}  // namespace
+
+void validate(const TrainerOptions& o) {
+  check_option(o.epochs, at_least(1), "TrainerOptions::epochs");
+  check_option(o.loader.batch_size, at_least(1), "TrainerOptions::loader.batch_size");
+  check_option(o.loader.prefetch, at_least(1), "TrainerOptions::loader.prefetch");
+  check_option(o.loader.workers, in_closed(1, 256), "TrainerOptions::loader.workers");
+  check_option(o.eval_batch_size, at_least(1), "TrainerOptions::eval_batch_size");
+  check_option(o.grad_clip, at_least(0), "TrainerOptions::grad_clip");
+  check_option(o.log_every, at_least(1), "TrainerOptions::log_every");
+  check_option(o.max_train_batches, at_least(1), "TrainerOptions::max_train_batches");
+  check_option(o.max_eval_batches, at_least(1), "TrainerOptions::max_eval_batches");
+  validate(o.optimizer);
+  validate(o.schedule);
+  validate(o.run);
 }
 
-}  // namespace
+EvalOptions eval_options(const TrainerOptions& o) {
+  EvalOptions e;
+  e.loader = o.loader;
+  e.loader.batch_size = o.eval_batch_size.value_or(o.loader.batch_size);
+  e.max_batches = o.max_eval_batches;
+  e.device = o.device;
+  return e;
+}
 
 struct Trainer::EpochStats {
   double loss = 0;
@@ -59,16 +61,19 @@ Trainer::Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective
       config_yaml_(std::move(config_yaml)) {
   TORCH_CHECK(net_.module && net_.forward, "Trainer: the net has no module or forward");
   TORCH_CHECK(objective_, "Trainer: no objective");
-  TORCH_CHECK(options_.weight_decay_type != "ln_loss" || options_.weight_decay == 0 || net_.regularizer,
-              "optimizer.weight_decay_type: ln_loss needs a net type that defines a regularizer; this one has none");
+  validate(options_);
+  TORCH_CHECK(!penalized() || net_.regularizer,
+              "weight_decay_type ln_loss needs a net type that defines a regularizer; this one has none");
   net_.module->to(options_.device);
 }
 
-data::Batch Trainer::to_device(data::Batch batch) const {
-  batch.x = batch.x.to(options_.device);
-  batch.y = batch.y.to(options_.device);
-  if (batch.lengths.defined()) batch.lengths = batch.lengths.to(options_.device);
-  return batch;
+// As the reference, ln_loss adds weight_decay times the net's regularizer to the training loss.
+bool Trainer::penalized() const {
+  return options_.optimizer.weight_decay_type == WeightDecayType::LnLoss && options_.optimizer.weight_decay > 0;
+}
+
+EvalResult Trainer::evaluate_split(const std::shared_ptr<const data::Dataset>& dataset) {
+  return evaluate(net_, *objective_, dataset, eval_options(options_));
 }
 
 Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches,
@@ -85,7 +90,7 @@ Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader
   const auto start = Clock::now();
   data::Batch batch;
   for (int64_t i = 0; i < n_batches && loader.next(batch); ++i) {
-    batch = to_device(std::move(batch));
+    batch = to_device(std::move(batch), options_.device);
     stats.lr = schedule.lr();
     schedule.apply(optimizer, lr_ratios);
     optimizer.zero_grad();
@@ -93,8 +98,7 @@ Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader
     const torch::Tensor loss = objective_->loss(output, batch);
     const double loss_value = loss.item<double>();
     // As the reference, the logged training loss leaves the penalty out.
-    const bool penalize = options_.weight_decay_type == "ln_loss" && options_.weight_decay > 0;
-    const torch::Tensor total = penalize ? loss + options_.weight_decay * net_.regularizer() : loss;
+    const torch::Tensor total = penalized() ? loss + options_.optimizer.weight_decay * net_.regularizer() : loss;
     // A diverged run only gets worse; stopping keeps the last good checkpoint as the latest.
     TORCH_CHECK(std::isfinite(loss_value), "training loss is ", loss_value, " at epoch ", epoch + 1, ", batch ", i + 1,
                 "; try a lower optimizer.lr or set train.grad_clip");
@@ -127,85 +131,34 @@ Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader
   return stats;
 }
 
-EvalResult Trainer::evaluate(const std::shared_ptr<const data::Dataset>& dataset) {
-  data::LoaderOptions lo;
-  lo.batch_size = options_.eval_batch_size;
-  lo.prefetch = options_.prefetch;
-  lo.workers = options_.workers;
-  data::DataLoader loader(dataset, lo);
-  const int64_t n_batches = capped(loader.num_batches(), options_.max_eval_batches);
-
-  torch::NoGradGuard no_grad;
-  net_.module->eval();
-  objective_->reset();
-  loader.start_epoch(0);
-  EvalResult result;
-  double loss_sum = 0;
-  data::Batch batch;
-  for (int64_t i = 0; i < n_batches && loader.next(batch); ++i) {
-    batch = to_device(std::move(batch));
-    const torch::Tensor output = net_.forward(batch.x, batch.lengths);
-    loss_sum += objective_->loss(output, batch).item<double>() * static_cast<double>(batch.size());
-    objective_->add(output, batch);
-    result.examples += batch.size();
-  }
-  TORCH_CHECK(result.examples > 0, "evaluation on an empty dataset");
-  result.loss = loss_sum / static_cast<double>(result.examples);
-  result.metric = objective_->value();
-  return result;
-}
-
 TrainResult Trainer::fit(bool resume, bool overwrite) {
-  namespace fs = std::filesystem;
   TORCH_CHECK(splits_.train && splits_.test, "Trainer: the dataset has no training or test split");
   TORCH_CHECK(splits_.val,
               "the dataset has no validation split, which picks the best epoch; set dataset.val_split > 0");
-  const fs::path dir(options_.out_dir);
-  fs::create_directories(dir);
-  const std::string last_path = (dir / "last.ckpt").string();
-  const std::string best_path = (dir / "best.ckpt").string();
-
-  data::LoaderOptions lo;
-  lo.batch_size = options_.batch_size;
+  data::LoaderOptions lo = options_.loader;
   lo.shuffle = true;
   lo.augment = true;
   lo.seed = options_.seed;
-  lo.prefetch = options_.prefetch;
-  lo.workers = options_.workers;
   data::DataLoader train_loader(splits_.train, lo);
   const int64_t n_batches = capped(train_loader.num_batches(), options_.max_train_batches);
   TORCH_CHECK(n_batches > 0, "the training set is empty");
 
-  RunOptimizer run_optimizer = make_optimizer(options_, net_);
-  torch::optim::Optimizer* optimizer = run_optimizer.optimizer.get();
-  ScheduleOptions so;
-  so.name = options_.schedule;
-  so.base_lr = options_.lr;
-  so.total_steps = options_.epochs * n_batches;
-  so.warmup_steps = options_.warmup_epochs * static_cast<double>(n_batches);
-  LrSchedule schedule(so);
+  RunOptimizer run_optimizer = make_optimizer(options_.optimizer, net_);
+  torch::optim::Optimizer& optimizer = *run_optimizer.optimizer;
+  LrSchedule schedule(options_.schedule, options_.optimizer.lr, options_.epochs * n_batches, n_batches);
 
-  TORCH_CHECK(resume || overwrite || !fs::exists(last_path), last_path,
-              " holds a previous run: continue it with --resume, train into another train.out_dir, or pass "
-              "--overwrite to replace it");
+  RunDirectory run(options_.run);
   CheckpointInfo info;
-  if (resume) {
-    TORCH_CHECK(fs::exists(last_path), "cannot resume: ", last_path, " does not exist");
-    info = load_checkpoint(last_path, *net_.module, optimizer, &schedule, /*restore_rng=*/true);
-    const auto changed = config_differences(YAML::Load(info.config_yaml), YAML::Load(config_yaml_));
-    for (const auto& change : changed) fmt::print(stderr, "warning: resuming with a changed config: {}\n", change);
-  }
-  io::write_file_atomic((dir / "config.yaml").string(), config_yaml_);
-  MetricsLog log((dir / "metrics.jsonl").string(), /*fresh=*/!resume);
-  // A crash between writing last.ckpt and appending its line leaves the line only in the checkpoint.
-  if (resume && log.last_epoch() < info.epoch && !info.metrics_json.empty())
-    log.append(nlohmann::ordered_json::parse(info.metrics_json));
+  if (resume)
+    info = run.resume(config_yaml_, *net_.module, optimizer, schedule);
+  else
+    run.start(config_yaml_, overwrite);
 
   const std::string metric = objective_->name();
   for (int64_t epoch = info.epoch; epoch < options_.epochs; ++epoch) {
-    const EpochStats train = train_epoch(epoch, train_loader, n_batches, *optimizer, run_optimizer.lr_ratios, schedule);
-    const EvalResult val = evaluate(splits_.val);
-    const EvalResult test = evaluate(splits_.test);
+    const EpochStats train = train_epoch(epoch, train_loader, n_batches, optimizer, run_optimizer.lr_ratios, schedule);
+    const EvalResult val = evaluate_split(splits_.val);
+    const EvalResult test = evaluate_split(splits_.test);
 
     // Ties go to the later epoch, as the reference's `>=`; a NaN metric never wins.
     const bool best = objective_->higher_is_better() ? val.metric >= info.best_val_metric
@@ -231,11 +184,7 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
         {"samples_per_second", static_cast<double>(train.examples) / std::max(train.seconds, 1e-9)}};
     info.metrics_json = record.dump();
     info.config_yaml = config_yaml_;
-
-    const std::string bytes = encode_checkpoint(*net_.module, *optimizer, schedule, info);
-    io::write_file_atomic(last_path, bytes);
-    if (best) io::write_file_atomic(best_path, bytes);
-    log.append(record);
+    run.commit_epoch(encode_checkpoint(*net_.module, optimizer, schedule, info), best, record);
 
     if (options_.show_progress)
       fmt::print(stderr, "epoch {}/{}: train loss {:.4f} {} {} | val loss {:.4f} {} {} | test loss {:.4f} {} {}{}\n",
@@ -243,7 +192,7 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
                  objective_->format(val.metric), test.loss, metric, objective_->format(test.metric),
                  best ? " (best)" : "");
   }
-  TORCH_CHECK(info.best_epoch > 0, last_path, ": records no best epoch");
+  TORCH_CHECK(info.best_epoch > 0, run.last_checkpoint(), ": records no best epoch");
   return {info.epoch, info.best_epoch, info.best_val_metric, info.best_test_metric};
 }
 

@@ -1,9 +1,10 @@
 // The training loop of classification.py: per-batch optimizer and schedule steps, validation and test after every
-// epoch, best checkpoint by validation metric, metrics log, and resuming from the last checkpoint.
+// epoch, best checkpoint by validation metric. The trainer knows no model: it gets a built models::Net (with its
+// regularizer and parameter groups), the dataset's splits and the task's objective; the run directory keeps what
+// the run writes (train/run_directory.h).
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,44 +14,34 @@
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "models/registry.h"
+#include "train/evaluate.h"
 #include "train/objective.h"
+#include "train/optimizer.h"
+#include "train/run_directory.h"
 #include "train/scheduler.h"
 
 namespace longconv::train {
 
 struct TrainerOptions {
   int64_t epochs = 1;
-  int64_t batch_size = 64;
-  int64_t eval_batch_size = 64;
-  double grad_clip = 0;  // max gradient norm; 0: off
-  std::string out_dir = "runs/default";
-  int64_t log_every = 50;
-  int64_t prefetch = 4;
-  int64_t workers = 1;
+  data::LoaderOptions loader;                // batch_size, prefetch, workers (fit shuffles, augments, seeds)
+  std::optional<int64_t> eval_batch_size;    // null: loader.batch_size
+  double grad_clip = 0;                      // max gradient norm; 0: off
+  int64_t log_every = 50;                    // batches between progress lines when stderr is not a terminal
   std::optional<int64_t> max_train_batches;  // caps per epoch, for smoke tests
   std::optional<int64_t> max_eval_batches;
-  std::string optimizer = "AdamW";  // AdamW | Adam
-  double lr = 1e-2;
-  double weight_decay = 1e-2;
-  // optimizer: the optimizer's own decay (decoupled for AdamW, L2 for Adam); ln_loss: the reference CCNN's scheme,
-  // weight_decay * net.regularizer() added to the training loss and no decay in the optimizer.
-  std::string weight_decay_type = "optimizer";
-  std::map<std::string, double> group_lr_ratios;  // lr ratio per models::Net::param_groups name, e.g. {"mask", 0.1}
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
-  std::string schedule = "cosine";  // cosine | constant
-  double warmup_epochs = 0;
+  OptimizerOptions optimizer;
+  ScheduleOptions schedule;
+  RunDirectoryOptions run;
   uint64_t seed = 1;  // loader shuffling; the model's initialization is seeded by the caller
   torch::Device device = torch::kCPU;
   bool show_progress = true;  // progress and per-epoch lines on stderr
 };
+// OptionError naming the field for any value out of range, and the nested options' own rules.
+void validate(const TrainerOptions& options);
 
-struct EvalResult {
-  double loss = 0;  // mean over examples
-  double metric = 0;
-  int64_t examples = 0;
-};
+// The evaluation options of a training run: its eval batch size, loader threads, cap and device.
+EvalOptions eval_options(const TrainerOptions& options);
 
 struct TrainResult {
   int64_t epochs_done = 0;
@@ -65,14 +56,9 @@ class Trainer {
   Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective> objective, TrainerOptions options,
           std::string config_yaml);
 
-  // Trains to `options.epochs`, writing <out_dir>/config.yaml, metrics.jsonl, last.ckpt and best.ckpt.
-  // `resume`: continue after the epoch stored in <out_dir>/last.ckpt (bit-identical to an uninterrupted run on the
-  // same thread count); otherwise start afresh, emptying metrics.jsonl. A fresh start refuses a directory that holds
-  // a previous run's last.ckpt unless `overwrite` is set, so a forgotten --resume never destroys a run.
+  // Trains to `options.epochs` in the run directory. `resume`: continue after the epoch stored in last.ckpt
+  // (bit-identical to an uninterrupted run on the same thread count); otherwise a fresh start (RunDirectory::start).
   TrainResult fit(bool resume, bool overwrite = false);
-
-  // Validation (or test) loss and metric in eval mode, without gradients.
-  EvalResult evaluate(const std::shared_ptr<const data::Dataset>& dataset);
 
   const Objective& objective() const { return *objective_; }
   const TrainerOptions& options() const { return options_; }
@@ -81,7 +67,8 @@ class Trainer {
   struct EpochStats;
   EpochStats train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches, torch::optim::Optimizer& optimizer,
                          const std::vector<double>& lr_ratios, LrSchedule& schedule);
-  data::Batch to_device(data::Batch batch) const;
+  EvalResult evaluate_split(const std::shared_ptr<const data::Dataset>& dataset);
+  bool penalized() const;
 
   models::Net net_;
   data::Splits splits_;

@@ -123,6 +123,32 @@ TEST_F(Cli, InfoReportsParametersAndMemory) {
   EXPECT_NE(r.out.find("+ activations"), std::string::npos) << r.out;  // from the net type's activation estimate
 }
 
+TEST_F(Cli, KeysPrintsEveryKeyWithTypeDefaultAndHelp) {
+  const std::string ccnn = dir.file("ccnn.yaml");
+  std::ofstream(ccnn) << "net:\n  type: CCNN\ndataset:\n  name: fashion_mnist\ntrain:\n  epochs: 3\n";
+  const Result r = run_cli(dir, "keys " + ccnn);
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The file's values do not change the defaults shown; the net type and dataset add their keys.
+  EXPECT_NE(r.out.find("train.epochs (int, default 100): training epochs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mask.threshold (float, default 0.1 in (0, 1)): crop the kernel"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("optimizer.mask_lr_ratio (float, default 1.0):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dataset.layout (string, default sequence one of [sequence, permuted, image])"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("net.d_model"), std::string::npos) << r.out;  // MultiresNet's key, not CCNN's
+  const Result bad = run_cli(dir, "keys " + ccnn + " net.type=Nope");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("unknown net.type 'Nope'"), std::string::npos) << bad.err;
+}
+
+TEST_F(Cli, ListNamesNetTypesDatasetsAndObjectives) {
+  const Result r = run_cli(dir, "list");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& name : models::net_type_names()) EXPECT_NE(r.out.find("  " + name + " "), std::string::npos) << name;
+  for (const char* name : {"fashion_mnist ", "voxel_solids ", "multi_label ", "bits_per_dim"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
 // libgomp reads OMP_WAIT_POLICY before main: the CLI re-executes itself with passive unless the user set a value.
 TEST_F(Cli, RunsWithPassiveOpenMpWaitUnlessSet) {
   const std::string out = dir.file("info.txt"), cli = LONGCONV_CLI;

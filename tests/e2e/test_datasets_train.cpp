@@ -11,7 +11,7 @@ TEST(DatasetsTrain, Cifar10) {
   longconv::test::TempDir dir;
   longconv::test::write_cifar10(dir.path().string());
   longconv::test::expect_trains(dir, "  name: cifar10\n  data_dir: " + dir.path().string() +
-                                         "\n  val_split: 0.2\n  augment: true\n  normalize: multires\n");
+                                         "\n  val_split: 0.2\n  augment: true\n  stats: multires\n");
   longconv::test::expect_trains(
       dir, "  name: cifar10\n  data_dir: " + dir.path().string() + "\n  val_split: 0.2\n  grayscale: true\n");
 }

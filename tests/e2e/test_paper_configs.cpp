@@ -98,7 +98,9 @@ void write_tiny_dataset(const YAML::Node& dataset, const std::string& dir) {
   } else if (name == "listops") {
     test::write_listops_splits(dir);
   } else if (name == "pathfinder") {
-    test::write_pathfinder_dir(dir, 5, data::pathfinder_difficulty_dir(dataset["difficulty"].as<std::string>("hard")));
+    test::write_pathfinder_dir(dir, 5,
+                               data::pathfinder_difficulty_dir(*parse_enum(
+                                   data::kPathfinderDifficultyNames, dataset["difficulty"].as<std::string>("hard"))));
   } else if (name == "speech_commands") {
     test::write_speech_dir(dir, dataset["classes"].as<int64_t>(10), 3);
   } else if (name == "ptbxl") {

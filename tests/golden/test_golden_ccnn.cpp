@@ -10,6 +10,7 @@
 #include "nn/ccnn/ck_conv.h"
 #include "nn/ccnn/ln_loss.h"
 #include "support/golden.h"
+#include "train/run_config.h"
 
 namespace {
 
@@ -40,16 +41,7 @@ const std::vector<std::string> kCases = {"ccnn1d_s4_L196_eval",
 constexpr double kF64Tol = 1e-8;
 
 longconv::Config case_config(const longconv::test::GoldenCase& c) {
-  auto resolve = [](const YAML::Node& raw) {
-    longconv::Schema schema, net;
-    schema.add_string("net.type", std::nullopt, "module type");
-    const auto& type = longconv::models::net_type(raw["net"]["type"].as<std::string>());
-    type.schema(net);
-    schema.merge("net", net);
-    if (type.top_level_schema) type.top_level_schema(schema);
-    return schema;
-  };
-  return longconv::Config::parse("{}", c.name, longconv::test::ccnn_case_overrides(c), resolve);
+  return longconv::Config::parse("{}", c.name, longconv::test::ccnn_case_overrides(c), longconv::train::run_schema);
 }
 
 double max_abs(const torch::Tensor& t) { return t.numel() ? t.abs().max().item<double>() : 0.0; }

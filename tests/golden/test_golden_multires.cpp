@@ -9,6 +9,7 @@
 #include "models/registry.h"
 #include "nn/multires/discretized_mix_logistic.h"
 #include "support/golden.h"
+#include "train/run_config.h"
 
 namespace {
 
@@ -35,13 +36,8 @@ const std::vector<std::string> kMixtureCases = {"dml_loss_rgb", "dml_sample_gray
 
 // The reference constructor's arguments become net.* keys one to one.
 longconv::Config net_config(const std::string& type, const nlohmann::json& ctor) {
-  auto resolve = [](const YAML::Node& raw) {
-    longconv::Schema schema, net;
-    schema.add_string("net.type", std::nullopt, "module type");
-    longconv::models::net_type(raw["net"]["type"].as<std::string>()).schema(net);
-    return schema.merge("net", net);
-  };
-  return longconv::Config::parse("{}", "golden ctor", longconv::test::ctor_overrides(type, ctor), resolve);
+  return longconv::Config::parse("{}", "golden ctor", longconv::test::ctor_overrides(type, ctor),
+                                 longconv::train::run_schema);
 }
 
 void run_case(const std::string& name, torch::Dtype dtype) {

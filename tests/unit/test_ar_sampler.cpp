@@ -17,11 +17,14 @@ TEST(ArSampler, StreamingEqualsFullRecompute) {
     for (const std::string tree : {"fading", "uniform"}) {
       SCOPED_TRACE(tree + " channels " + std::to_string(channels));
       torch::manual_seed(4);
-      MultiresAR net(
-          MultiresAROptions(channels, 3)
-              .stack(
-                  ResidualStackOptions().d_model(8).n_layers(2).kernel_size(3).max_length(30).tree_select(tree).d_mem(
-                      tree == "uniform" ? std::optional<int64_t>(7) : std::nullopt)));
+      MultiresAR net(MultiresAROptions(channels, 3)
+                         .stack(ResidualStackOptions()
+                                    .d_model(8)
+                                    .n_layers(2)
+                                    .kernel_size(3)
+                                    .max_length(30)
+                                    .tree_select(*longconv::parse_enum(longconv::nn::kTreeSelectNames, tree))
+                                    .d_mem(tree == "uniform" ? std::optional<int64_t>(7) : std::nullopt)));
       net->to(torch::kFloat64);
       net->eval();
       longconv::models::SampleOptions o;

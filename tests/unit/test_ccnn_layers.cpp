@@ -13,6 +13,7 @@
 #include "nn/ccnn/kernel_conv.h"
 #include "nn/ccnn/ln_loss.h"
 #include "support/helpers.h"
+#include "train/run_config.h"
 
 namespace {
 
@@ -71,20 +72,11 @@ TEST(KernelConv, FftEqualsDirect) {
 
 // A config for the registry's CCNN types with the sections' values the tests need.
 longconv::Config ccnn_config(const std::string& type, std::vector<std::string> overrides) {
-  auto resolve = [](const YAML::Node& raw) {
-    longconv::Schema schema, net;
-    schema.add_string("net.type", std::nullopt, "module type");
-    const auto& t = longconv::models::net_type(raw["net"]["type"].as<std::string>());
-    t.schema(net);
-    schema.merge("net", net);
-    t.top_level_schema(schema);
-    return schema;
-  };
   std::vector<std::string> all = {"net.type=" + type,    "kernel.type=MAGNet",  "kernel.no_hidden=16",
                                   "kernel.no_layers=2",  "kernel.omega_0=10.0", "mask.type=gaussian",
                                   "mask.init_value=0.3", "mask.threshold=0.1",  "mask.dynamic_cropping=true"};
   all.insert(all.end(), overrides.begin(), overrides.end());
-  return longconv::Config::parse("{}", "test", all, resolve);
+  return longconv::Config::parse("{}", "test", all, longconv::train::run_schema);
 }
 
 longconv::models::Net build(const std::string& type, std::vector<std::string> overrides) {

@@ -19,17 +19,14 @@ struct TinyImpl : torch::nn::Module {
 };
 TORCH_MODULE(Tiny);
 
-train::ScheduleOptions schedule_options() {
-  train::ScheduleOptions o;
-  o.total_steps = 10;
-  return o;
-}
+// A cosine schedule of 10 steps.
+train::LrSchedule a_schedule() { return train::LrSchedule(train::ScheduleOptions(), 0.01, 10, 1); }
 
 // A model after one AdamW step, its optimizer and a schedule 1 step in.
 struct Trained {
   Tiny model;
   torch::optim::AdamW optimizer{model->parameters(), torch::optim::AdamWOptions(0.1)};
-  train::LrSchedule schedule{schedule_options()};
+  train::LrSchedule schedule = a_schedule();
   Trained() {
     model->forward(torch::randn({4, 3})).pow(2).sum().backward();
     optimizer.step();
@@ -66,7 +63,7 @@ TEST(Checkpoint, RoundTripRestoresModelOptimizerScheduleAndRng) {
   torch::manual_seed(2);
   Tiny model;
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(0.1));
-  train::LrSchedule schedule(schedule_options());
+  train::LrSchedule schedule = a_schedule();
   const auto loaded = train::load_checkpoint(path, *model, &optimizer, &schedule, /*restore_rng=*/true);
 
   EXPECT_TRUE(torch::equal(torch::rand({5}), expected_draw));

@@ -23,7 +23,7 @@ namespace {
 CifarOptions options(const std::string& dir) {
   CifarOptions o;
   o.data_dir = dir;
-  o.val_split = 0.0;
+  o.split.val_split = 0.0;
   return o;
 }
 
@@ -47,7 +47,7 @@ TEST(Cifar, Cifar10PixelsLabelsAndLayouts) {
   longconv::test::TempDir dir;
   write_cifar10(dir.path().string());
   CifarOptions o = options(dir.path().string());
-  o.normalize = "multires";
+  o.stats = CifarStats::Multires;
   Splits s = make_cifar_splits(o);
   EXPECT_EQ(s.train->size(), 20);
   EXPECT_EQ(s.val, nullptr);
@@ -67,9 +67,9 @@ TEST(Cifar, Cifar10PixelsLabelsAndLayouts) {
   }
   EXPECT_EQ(s.test->get(2, nullptr).y.item<int64_t>(), 102 % 10);
 
-  o.layout = "image";
-  o.normalize = "ccnn";
-  o.val_split = 0.25;
+  o.layout = ImageLayout::Image;
+  o.stats = CifarStats::Ccnn;
+  o.split.val_split = 0.25;
   s = make_cifar_splits(o);
   EXPECT_EQ(s.train->size(), 15);
   EXPECT_EQ(s.val->size(), 5);
@@ -120,15 +120,15 @@ TEST(Cifar, Cifar100UsesFineLabels) {
   EXPECT_EQ(s.train->size(), 7);
   EXPECT_EQ(s.test->get(2, nullptr).y.item<int64_t>(), 97);
   EXPECT_NEAR(s.train->get(1, nullptr).x[1][0].item<float>(), (cifar_pixel(1, 1, 0) / 255.0 - 0.4867) / 0.2565, 1e-5);
-  o.normalize = "multires";
-  expect_error(o, {"cifar100", "normalize 'multires'"});
+  o.stats = CifarStats::Multires;
+  expect_error(o, {"CifarOptions::stats", "CIFAR-100"});
 }
 
 TEST(Cifar, AugmentIsASeededSymmetricCropAndFlip) {
   longconv::test::TempDir dir;
   write_cifar10(dir.path().string());
   CifarOptions o = options(dir.path().string());
-  o.layout = "image";
+  o.layout = ImageLayout::Image;
   o.augment = true;
   const Splits s = make_cifar_splits(o);
   const torch::Tensor plain = s.train->get(3, nullptr).x;
@@ -191,9 +191,6 @@ TEST(Cifar, TruncatedCorruptAndMissingFilesNameTheFile) {
   CifarOptions bad = o;
   bad.data_dir = dir.file("nowhere");
   expect_error(bad, {"nowhere", "no such directory"});
-  bad = o;
-  bad.layout = "spiral";
-  expect_error(bad, {"layout 'spiral'"});
   // CIFAR-100 records are one byte longer; a CIFAR-10 file there is malformed.
   write_raw(dir.file("train.bin"), cifar_records(0, 3, 1, 10));
   write_raw(dir.file("test.bin"), cifar_records(0, 3, 2, 100));

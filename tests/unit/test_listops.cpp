@@ -71,7 +71,7 @@ TEST(ListOps, LeftPaddingAndTruncation) {
   longconv::test::TempDir dir;
   longconv::test::write_listops_splits(dir.path().string());
   ListOpsOptions o = options(dir, 6);
-  o.padding = "left";
+  o.padding = ListOpsPadding::Left;
   const Splits s = make_listops_splits(o);
   EXPECT_EQ(s.info.n_tokens, 0);  // CCNN feeds the ids as one float channel
   const Example e = s.test->get(1, nullptr);
@@ -105,7 +105,4 @@ TEST(ListOps, MalformedFilesNameFileAndLine) {
   expect_error(o, {"basic_val.tsv", "line 2"});
   std::filesystem::remove(dir.file("basic_val.tsv"));
   expect_error(o, {"basic_val.tsv", "no such file"});
-  ListOpsOptions bad = o;
-  bad.padding = "middle";
-  expect_error(bad, {"padding 'middle'"});
 }

@@ -40,7 +40,7 @@ TEST(MultiresConvStream, EqualsFullConvAtEveryPosition) {
   const int64_t batch = 2, channels = 3, length = 40;
   for (const auto& c : kTrees) {
     SCOPED_TRACE(c.tree_select + " k" + std::to_string(c.kernel_size) + " depth " + std::to_string(c.depth));
-    const auto select = longconv::nn::parse_tree_select(c.tree_select);
+    const auto select = *longconv::parse_enum(longconv::nn::kTreeSelectNames, c.tree_select);
     const auto plan = longconv::nn::make_mix_plan(select, c.depth, c.kernel_size, c.memory_size.value_or(c.depth + 1));
     const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
     const auto x = torch::randn({batch, channels, length}, opts);
@@ -62,7 +62,7 @@ ResidualStackOptions tree_stack(const TreeCase& c) {
       .d_model(8)
       .n_layers(2)
       .dropout(0.3)
-      .tree_select(c.tree_select)
+      .tree_select(*longconv::parse_enum(longconv::nn::kTreeSelectNames, c.tree_select))
       .kernel_size(c.kernel_size)
       .depth(c.depth)
       .d_mem(c.memory_size);
@@ -95,8 +95,12 @@ TEST(MultiresNetStream, LogitsEqualFullForwardOnEveryPrefix) {
 
 TEST(MultiresNetStream, TokensThroughTheEmbeddingEncoder) {
   torch::manual_seed(2);
-  MultiresNet net(MultiresNetOptions(1).stack(
-      ResidualStackOptions().encoder("embedding").n_tokens(7).d_model(8).n_layers(2).max_length(16)));
+  MultiresNet net(MultiresNetOptions(1).stack(ResidualStackOptions()
+                                                  .encoder(longconv::models::InputEncoderType::Embedding)
+                                                  .n_tokens(7)
+                                                  .d_model(8)
+                                                  .n_layers(2)
+                                                  .max_length(16)));
   net->eval();
   torch::NoGradGuard no_grad;
   const auto tokens = torch::randint(0, 7, {3, 16}, torch::kLong);

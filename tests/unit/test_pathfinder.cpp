@@ -80,8 +80,8 @@ TEST(Pathfinder, ReadsImagesLabelsAndSplits) {
     }
   EXPECT_EQ(found, std::vector<int>(20, 1));
 
-  o.layout = "image";
-  o.val_split = 0.0;
+  o.layout = ImageLayout::Image;
+  o.split.val_split = 0.0;
   o.test_split = 0.25;
   s = make_pathfinder_splits(o);
   EXPECT_EQ(s.val, nullptr);
@@ -93,8 +93,8 @@ TEST(Pathfinder, DifficultyPicksTheDirectoryAndRgbIsConvertedToGrey) {
   const PathfinderDir d(2, "curv_baseline");
   PathfinderOptions o = options(d);
   expect_error(o, {"curv_contour_length_14", "no such directory"});
-  o.difficulty = "easy";
-  o.val_split = o.test_split = 0.0;
+  o.difficulty = PathfinderDifficulty::Easy;
+  o.split.val_split = o.test_split = 0.0;
   std::vector<uint8_t> rgb(kSide * kSide * 3);
   for (size_t k = 0; k < rgb.size(); k += 3) rgb[k] = 255;  // pure red: PIL grey 76
   write_png(d.file("imgs/2/sample_0.png"), kSide, kSide, 3, rgb);
@@ -135,9 +135,6 @@ TEST(Pathfinder, BrokenFilesNameTheFile) {
   fs::remove(d.file("metadata/10.npy"));
   fs::remove(d.file("metadata/2.npy"));
   expect_error(o, {"metadata", "no metadata"});
-  PathfinderOptions bad = o;
-  bad.difficulty = "brutal";
-  expect_error(bad, {"difficulty 'brutal'"});
 }
 
 TEST(PngReader, ExpandsChannelsAndDepths) {

@@ -98,7 +98,7 @@ TEST(SpeechCommands, NormalizeHalfRateTestAndMfcc) {
   const torch::Tensor full = make_speech_commands_splits(o).test->get(4, nullptr).x;
   EXPECT_TRUE(torch::equal(half[0], full[0].slice(0, 0, 16000, 2)));
 
-  o.features = "mfcc";
+  o.features = SpeechFeatures::Mfcc;
   o.normalize = false;
   const Splits m = make_speech_commands_splits(o);
   EXPECT_EQ(m.info.d_input, 20);
@@ -148,7 +148,7 @@ TEST(SpeechCommands, BadFilesNameTheFile) {
 
   SpeechCommandsOptions o = options_for(d);
   o.classes = 12;
-  EXPECT_NE(error_of(o).find("classes must be 10 or 35, got 12"), std::string::npos);
+  EXPECT_NE(error_of(o).find("classes: expected one of 10, 35, got 12"), std::string::npos);
   o = options_for(d);
   o.data_dir += "/nowhere";
   EXPECT_NE(error_of(o).find("no such directory"), std::string::npos);

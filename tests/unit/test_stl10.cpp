@@ -20,7 +20,7 @@ Stl10Options options(const longconv::test::TempDir& dir, int64_t size) {
   Stl10Options o;
   o.data_dir = dir.path().string();
   o.size = size;
-  o.val_split = 0.0;
+  o.split.val_split = 0.0;
   return o;
 }
 
@@ -59,7 +59,7 @@ TEST(Stl10, ResizeAndAugmentation) {
   write_stl10_split(dir.path().string(), "test", 0, 1);
   Stl10Options o = options(dir, 32);
   o.augment = true;
-  o.layout = "sequence";
+  o.layout = ImageLayout::Sequence;
   const Splits s = make_stl10_splits(o);
   EXPECT_EQ(s.info.max_length, 32 * 32);
   const torch::Tensor plain = s.train->get(2, nullptr).x;

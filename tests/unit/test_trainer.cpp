@@ -67,12 +67,12 @@ models::Net toy_net(int64_t crash_after_batches = 0) {
 train::TrainerOptions toy_options(const std::string& out_dir) {
   train::TrainerOptions o;
   o.epochs = 2;
-  o.batch_size = 8;  // 5 batches per epoch
+  o.loader.batch_size = 8;  // 5 batches per epoch
   o.eval_batch_size = 5;
   o.grad_clip = 1.0;
-  o.out_dir = out_dir;
-  o.lr = 0.05;
-  o.warmup_epochs = 0.5;
+  o.run.out_dir = out_dir;
+  o.optimizer.lr = 0.05;
+  o.schedule.warmup_epochs = 0.5;
   o.seed = 3;
   o.show_progress = false;
   return o;
@@ -99,9 +99,9 @@ models::Net grouped_toy_net(int64_t crash_after_batches = 0) {
 
 train::TrainerOptions grouped_options(const std::string& out_dir, double mask_lr_ratio, double ln_weight_decay) {
   train::TrainerOptions o = toy_options(out_dir);
-  o.group_lr_ratios["mask"] = mask_lr_ratio;
-  o.weight_decay_type = "ln_loss";
-  o.weight_decay = ln_weight_decay;
+  o.optimizer.group_lr_ratios["mask"] = mask_lr_ratio;
+  o.optimizer.weight_decay_type = train::WeightDecayType::LnLoss;
+  o.optimizer.weight_decay = ln_weight_decay;
   return o;
 }
 
@@ -172,7 +172,7 @@ TEST(Trainer, MaskLrRatioScalesOnlyTheMaskGroup) {
   for (const auto& p : before) initial[p.key()] = p.value().detach().clone();
   // Ratio 0: the mask group never moves (AdamW's decoupled decay is scaled by lr too), the rest trains.
   train::TrainerOptions o = grouped_options(dir.file("run"), 0.0, 0.0);
-  o.weight_decay_type = "optimizer";
+  o.optimizer.weight_decay_type = train::WeightDecayType::Optimizer;
   fit(net, o, false);
   const auto after = net.module->named_parameters();
   EXPECT_TRUE(torch::equal(after["conv.weight"], initial["conv.weight"]));
@@ -190,7 +190,7 @@ TEST(Trainer, LnLossShrinksTheRegularizedWeightsWithoutOptimizerDecay) {
   EXPECT_LT(penalized_norm, 0.8 * plain_norm);
 
   // The optimizer itself does not decay under ln_loss.
-  const auto optimizer = train::make_optimizer(grouped_options(dir.file("x"), 0.5, 1.0), penalized);
+  const auto optimizer = train::make_optimizer(grouped_options(dir.file("x"), 0.5, 1.0).optimizer, penalized);
   ASSERT_EQ(optimizer.optimizer->param_groups().size(), 2u);
   EXPECT_EQ(optimizer.lr_ratios, (std::vector<double>{1.0, 0.5}));
   for (auto& group : optimizer.optimizer->param_groups())
@@ -204,16 +204,18 @@ TEST(Trainer, ParamGroupMistakesAreErrorsNamingThem) {
   models::Net net = grouped_toy_net();
   // A ratio for a group the net lacks; ratio 1 (the default) is accepted.
   train::TrainerOptions o = grouped_options(dir.file("run"), 1.0, 0.0);
-  o.group_lr_ratios["kernel"] = 0.5;
-  EXPECT_NE(error_message([&] { train::make_optimizer(o, net); }).find("optimizer.kernel_lr_ratio"), std::string::npos);
-  o.group_lr_ratios["kernel"] = 1.0;
-  EXPECT_NO_THROW(train::make_optimizer(o, net));
+  o.optimizer.group_lr_ratios["kernel"] = 0.5;
+  EXPECT_NE(error_message([&] { train::make_optimizer(o.optimizer, net); }).find("no 'kernel' parameters"),
+            std::string::npos);
+  o.optimizer.group_lr_ratios["kernel"] = 1.0;
+  EXPECT_NO_THROW(train::make_optimizer(o.optimizer, net));
 
   net.param_groups["mask"].push_back("conv.nope");
-  EXPECT_NE(error_message([&] { train::make_optimizer(o, net); }).find("conv.nope"), std::string::npos);
+  EXPECT_NE(error_message([&] { train::make_optimizer(o.optimizer, net); }).find("conv.nope"), std::string::npos);
   net.param_groups["mask"].back() = "head.bias";
   net.param_groups["other"] = {"head.bias"};
-  EXPECT_NE(error_message([&] { train::make_optimizer(o, net); }).find("two parameter groups"), std::string::npos);
+  EXPECT_NE(error_message([&] { train::make_optimizer(o.optimizer, net); }).find("two parameter groups"),
+            std::string::npos);
 
   // ln_loss with a weight decay needs a regularizer.
   models::Net bare = toy_net();

@@ -14,7 +14,7 @@ data::VoxelSolidsOptions small_options(uint64_t seed = 3) {
   o.sizes.train_size = 60;
   o.sizes.test_size = 12;
   o.sizes.seed = seed;
-  o.sizes.val_split = 0.25;
+  o.sizes.split.val_split = 0.25;
   return o;
 }
 

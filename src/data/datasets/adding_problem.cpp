@@ -3,13 +3,18 @@
 #include <stdexcept>
 #include <string>
 
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace longconv::data {
 
+void validate(const AddingProblemOptions& o) {
+  check_option(o.seq_length, at_least(2), "AddingProblemOptions::seq_length");
+  validate(o.sizes);
+}
+
 Splits make_adding_problem_splits(const AddingProblemOptions& o) {
-  if (o.seq_length < 2)
-    throw std::invalid_argument("adding_problem: seq_length must be >= 2, got " + std::to_string(o.seq_length));
+  validate(o);
   const int64_t L = o.seq_length;
   auto make = [L](int64_t, std::mt19937_64& rng) {
     torch::Tensor x = torch::zeros({2, L});
@@ -30,6 +35,16 @@ Splits make_adding_problem_splits(const AddingProblemOptions& o) {
   info.max_length = L;
   info.spatial_shape = {L};
   return make_generated_splits(o.sizes, make, info);
+}
+
+DatasetType adding_problem_dataset_type() {
+  auto bindings = Bindings<AddingProblemOptions>()
+                      .bind("seq_length", &AddingProblemOptions::seq_length, "L: sequence length", at_least(2))
+                      .nest(&AddingProblemOptions::sizes, generated_size_bindings())
+                      .validate([](const AddingProblemOptions& o) { validate(o); });
+  return bound_dataset_type<AddingProblemOptions>(
+      "adding_problem", "generated adding problem: the sum of the two marked values of a sequence (regression)",
+      std::move(bindings), make_adding_problem_splits);
 }
 
 }  // namespace longconv::data

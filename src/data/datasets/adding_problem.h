@@ -12,9 +12,13 @@ namespace longconv::data {
 
 struct AddingProblemOptions {
   int64_t seq_length = 1000;  // L
-  GeneratedSizes sizes;
+  GeneratedSizes sizes = {50000, 1000, 0, {}};
 };
 
+void validate(const AddingProblemOptions& options);
 Splits make_adding_problem_splits(const AddingProblemOptions& options);
+
+struct DatasetType;
+DatasetType adding_problem_dataset_type();  // dataset.name: adding_problem
 
 }  // namespace longconv::data

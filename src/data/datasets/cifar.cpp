@@ -5,6 +5,7 @@
 
 #include "data/formats/data_file.h"
 #include "data/image_dataset.h"
+#include "data/registry.h"
 
 namespace longconv::data {
 
@@ -71,30 +72,30 @@ std::shared_ptr<const Dataset> make_split(const std::string& name, const std::ve
                                         std::move(transform));
 }
 
-PixelNormalization normalization_for(const CifarOptions& o, const std::string& name) {
+PixelNormalization normalization_for(const CifarOptions& o) {
   if (o.task == Task::Density) {
     const std::vector<double> half(o.grayscale ? 1 : 3, 0.5);
     return {half, half};  // (x - 0.5) / 0.5
   }
   if (o.grayscale) return {{122.6 / 255.0}, {61.0 / 255.0}};
-  if (o.classes == 100) {
-    if (o.normalize != "ccnn")
-      throw std::invalid_argument(name + ": unknown normalize '" + o.normalize + "' (expected ccnn)");
-    return {{0.5071, 0.4867, 0.4408}, {0.2675, 0.2565, 0.2761}};
-  }
-  if (o.normalize == "ccnn") return {{0.4914, 0.4822, 0.4465}, {0.247, 0.243, 0.261}};
-  if (o.normalize == "multires") return {{0.4914, 0.4822, 0.4465}, {0.2023, 0.1994, 0.2010}};
-  throw std::invalid_argument(name + ": unknown normalize '" + o.normalize + "' (expected ccnn or multires)");
+  if (o.classes == 100) return {{0.5071, 0.4867, 0.4408}, {0.2675, 0.2565, 0.2761}};
+  if (o.stats == CifarStats::Ccnn) return {{0.4914, 0.4822, 0.4465}, {0.247, 0.243, 0.261}};
+  return {{0.4914, 0.4822, 0.4465}, {0.2023, 0.1994, 0.2010}};
 }
 
 }  // namespace
 
+void validate(const CifarOptions& o) {
+  check_option(o.classes, one_of({10, 100}), "CifarOptions::classes");
+  check_option_rule(o.classes == 10 || o.stats == CifarStats::Ccnn, o.stats, "CifarOptions::stats",
+                    "expected ccnn for CIFAR-100 (multires statistics exist for CIFAR-10 only)");
+}
+
 Splits make_cifar_splits(const CifarOptions& o) {
-  if (o.classes != 10 && o.classes != 100)
-    throw std::invalid_argument("cifar: classes must be 10 or 100, got " + std::to_string(o.classes));
+  validate(o);
   const std::string name = "cifar" + std::to_string(o.classes);
-  const ImageLayout layout = parse_image_layout(name, o.layout);
-  const PixelNormalization normalization = normalization_for(o, name);
+  const ImageLayout layout = o.layout;
+  const PixelNormalization normalization = normalization_for(o);
   require_directory(name, o.data_dir);
   const auto path = [&](const std::string& file) { return (std::filesystem::path(o.data_dir) / file).string(); };
   std::vector<std::string> train_files, test_files;
@@ -106,7 +107,7 @@ Splits make_cifar_splits(const CifarOptions& o) {
     test_files.push_back(path("test.bin"));
   }
   Splits splits = split_train(make_split(name, train_files, o, layout, normalization, o.augment),
-                              make_split(name, test_files, o, layout, normalization, false), o.val_split, o.split_seed);
+                              make_split(name, test_files, o, layout, normalization, false), o.split);
   const int64_t channels = o.grayscale ? 1 : 3;
   splits.info.task = o.task;
   splits.info.d_input = channels;
@@ -115,6 +116,49 @@ Splits make_cifar_splits(const CifarOptions& o) {
   splits.info.spatial_shape =
       layout == ImageLayout::Image ? std::vector<int64_t>{kSide, kSide} : std::vector<int64_t>{kPixels};
   return splits;
+}
+
+namespace {
+
+const EnumNames<CifarStats> kStatsNames = {{"ccnn", CifarStats::Ccnn}, {"multires", CifarStats::Multires}};
+
+// CIFAR-10 and CIFAR-100 share a reader and their keys.
+DatasetType cifar(int64_t classes, std::string help, std::string default_dir) {
+  CifarOptions defaults;
+  defaults.classes = classes;
+  defaults.data_dir = std::move(default_dir);
+  auto bindings =
+      Bindings<CifarOptions>(defaults)
+          .bind("data_dir", &CifarOptions::data_dir, "directory of the binary release's .bin files")
+          .bind("layout", &CifarOptions::layout, kImageLayoutNames,
+                "sequence: [C, 1024] pixels in raster order; image: [C, 32, 32]")
+          .bind("grayscale", &CifarOptions::grayscale,
+                "one channel from PIL's RGB->L, normalised with mean 122.6/255, std 61/255 (LRA Image)")
+          .bind("augment", &CifarOptions::augment,
+                "training-time random crop 32 (symmetric padding 4) and horizontal flip")
+          .bind("stats", &CifarOptions::stats, kStatsNames,
+                "per-channel mean/std of the colour images: ccnn (datamodules/) or multires (classification.py's "
+                "stds 0.2023, 0.1994, 0.2010; CIFAR-10 only)")
+          .bind("task", &CifarOptions::task, kDensityTaskNames, kDensityTaskHelp)
+          .nest(&CifarOptions::split, split_bindings())
+          .validate([](const CifarOptions& o) { validate(o); });
+  DatasetType t = bound_dataset_type<CifarOptions>("cifar" + std::to_string(classes), std::move(help),
+                                                   std::move(bindings), make_cifar_splits);
+  t.schema = [declare = t.schema](Schema& s) {
+    declare(s);
+    s.add_renamed("normalize", "stats");
+  };
+  return t;
+}
+
+}  // namespace
+
+DatasetType cifar10_dataset_type() {
+  return cifar(10, "CIFAR-10 (binary release): 32x32 colour images, 10 classes", "data/cifar-10-batches-bin");
+}
+
+DatasetType cifar100_dataset_type() {
+  return cifar(100, "CIFAR-100 (binary release): 32x32 colour images, 100 fine classes", "data/cifar-100-binary");
 }
 
 }  // namespace longconv::data

@@ -9,29 +9,38 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "data/image_dataset.h"
 
 namespace longconv::data {
+
+// Per-channel statistics for colour images: ccnn (datamodules/cifar10.py, cifar100.py: the true training-set stds)
+// or multires (classification.py: (0.2023, 0.1994, 0.2010) stds; CIFAR-10 only).
+enum class CifarStats { Ccnn, Multires };
 
 struct CifarOptions {
   std::string data_dir;
   int64_t classes = 10;  // 10 or 100
   // sequence: x [C, 1024] in raster order (sequential CIFAR); image: x [C, 32, 32].
-  std::string layout = "sequence";
+  ImageLayout layout = ImageLayout::Sequence;
   // One channel from PIL's RGB -> L conversion, normalised with mean 122.6/255 and std 61/255 as CCNN's LRA Image
   // loader does.
   bool grayscale = false;
   // Training-time RandomCrop(32, padding=4, symmetric) + horizontal flip (CCNN's `augment`).
   bool augment = false;
-  // Per-channel statistics for colour images: "ccnn" (datamodules/cifar10.py, cifar100.py: the true training-set
-  // stds) or "multires" (classification.py: (0.2023, 0.1994, 0.2010) stds; CIFAR-10 only).
-  std::string normalize = "ccnn";
+  CifarStats stats = CifarStats::Ccnn;
   // Density: pixels rescaled to [-1, 1] for autoregressive modelling as autoregressive.py does ((x - 0.5) * 2;
-  // `normalize` does not apply), and the task says so.
+  // `stats` does not apply), and the task says so.
   Task task = Task::Classification;
-  double val_split = 0.1;
-  uint64_t split_seed = 42;
+  SplitOptions split;
 };
 
+// OptionError for classes other than 10 and 100, and for multires statistics on CIFAR-100.
+void validate(const CifarOptions& options);
+
 Splits make_cifar_splits(const CifarOptions& options);
+
+struct DatasetType;
+DatasetType cifar10_dataset_type();   // dataset.name: cifar10
+DatasetType cifar100_dataset_type();  // dataset.name: cifar100
 
 }  // namespace longconv::data

@@ -18,9 +18,13 @@ inline constexpr int64_t kCopyMemoryClasses = 10;
 struct CopyMemoryOptions {
   int64_t memory_size = 1000;  // T
   int64_t copy_length = 10;    // K
-  GeneratedSizes sizes;
+  GeneratedSizes sizes = {10000, 1000, 0, {}};
 };
 
+void validate(const CopyMemoryOptions& options);
 Splits make_copy_memory_splits(const CopyMemoryOptions& options);
+
+struct DatasetType;
+DatasetType copy_memory_dataset_type();  // dataset.name: copy_memory
 
 }  // namespace longconv::data

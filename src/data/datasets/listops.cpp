@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "data/formats/data_file.h"
+#include "data/registry.h"
 
 namespace longconv::data {
 
@@ -125,10 +126,12 @@ std::vector<std::string> listops_tokenize(const std::string& source) {
   return tokens;
 }
 
+const Constraint kListOpsLMax = at_least(2);
+
+void validate(const ListOpsOptions& o) { check_option(o.l_max, kListOpsLMax, "ListOpsOptions::l_max"); }
+
 Splits make_listops_splits(const ListOpsOptions& o) {
-  if (o.padding != "right" && o.padding != "left")
-    throw std::invalid_argument("listops: unknown padding '" + o.padding + "' (expected right or left)");
-  if (o.l_max < 2) throw std::invalid_argument("listops: l_max must be >= 2, got " + std::to_string(o.l_max));
+  validate(o);
   require_directory("listops", o.data_dir);
   const auto path = [&](const std::string& split) {
     return (std::filesystem::path(o.data_dir) / ("basic_" + split + ".tsv")).string();
@@ -138,7 +141,7 @@ Splits make_listops_splits(const ListOpsOptions& o) {
   const Parsed val = read_tsv(path("val"), max_tokens);
   const Parsed test = read_tsv(path("test"), max_tokens);
   const auto vocab = build_vocab(train);
-  const bool left = o.padding == "left";
+  const bool left = o.padding == ListOpsPadding::Left;
   Splits splits;
   splits.train = std::make_shared<ListOpsDataset>(train, vocab, o.l_max, left);
   splits.val = std::make_shared<ListOpsDataset>(val, vocab, o.l_max, left);
@@ -150,6 +153,23 @@ Splits make_listops_splits(const ListOpsOptions& o) {
   splits.info.max_length = o.l_max;
   splits.info.spatial_shape = {o.l_max};
   return splits;
+}
+
+DatasetType listops_dataset_type() {
+  ListOpsOptions defaults;
+  defaults.data_dir = "data/listops-1000";
+  auto bindings = Bindings<ListOpsOptions>(defaults)
+                      .bind("data_dir", &ListOpsOptions::data_dir, "directory of basic_{train,val,test}.tsv")
+                      .bind("l_max", &ListOpsOptions::l_max,
+                            "tokens per example including the appended <eos> (longer sources are cut)", kListOpsLMax)
+                      .bind("padding", &ListOpsOptions::padding,
+                            EnumNames<ListOpsPadding>{{"right", ListOpsPadding::Right}, {"left", ListOpsPadding::Left}},
+                            "right: int64 tokens padded on the right with lengths (MultiresNet); left: float token ids "
+                            "[1, l_max] padded on the left (CCNN's loader)")
+                      .validate([](const ListOpsOptions& o) { validate(o); });
+  return bound_dataset_type<ListOpsOptions>(
+      "listops", "Long ListOps (LRA TSV files basic_{train,val,test}.tsv): expressions -> value, 10 classes",
+      std::move(bindings), make_listops_splits);
 }
 
 }  // namespace longconv::data

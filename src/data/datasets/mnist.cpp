@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "data/formats/idx.h"
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace longconv::data {
@@ -15,14 +16,7 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kClasses = 10;
 
-enum class Layout { Sequence, Permuted, Image };
-
-Layout parse_layout(const std::string& s) {
-  if (s == "sequence") return Layout::Sequence;
-  if (s == "permuted") return Layout::Permuted;
-  if (s == "image") return Layout::Image;
-  throw std::invalid_argument("mnist: unknown layout '" + s + "' (expected sequence, permuted or image)");
-}
+using Layout = MnistLayout;
 
 // How stored pixels become x; shared by every split so they all see the same permutation and scaling.
 struct PixelMap {
@@ -95,9 +89,8 @@ std::pair<torch::Tensor, torch::Tensor> load_pair(const std::string& dir, const 
 
 Splits make_mnist_splits(const MnistOptions& options) {
   auto map = std::make_shared<PixelMap>();
-  map->layout = parse_layout(options.layout);
-  if (!(options.val_split >= 0.0 && options.val_split < 1.0))
-    throw std::invalid_argument("mnist: val_split " + std::to_string(options.val_split) + " outside [0, 1)");
+  map->layout = options.layout;
+  validate(options.split);
   if (options.normalize && !(options.stddev > 0.0))
     throw std::invalid_argument("mnist: stddev must be > 0, got " + std::to_string(options.stddev));
   if (options.data_dir.empty()) throw std::invalid_argument("mnist: data_dir is empty");
@@ -131,16 +124,8 @@ Splits make_mnist_splits(const MnistOptions& options) {
     map->permutation = permutation(n_pixels, rng);
   }
 
-  Splits splits;
-  auto full_train = std::make_shared<MnistDataset>(train_images, train_labels, map);
-  if (options.val_split > 0.0) {
-    auto [train_idx, val_idx] = split_indices(full_train->size(), options.val_split, options.split_seed);
-    splits.train = std::make_shared<Subset>(full_train, std::move(train_idx));
-    splits.val = std::make_shared<Subset>(full_train, std::move(val_idx));
-  } else {
-    splits.train = full_train;
-  }
-  splits.test = std::make_shared<MnistDataset>(test_images, test_labels, map);
+  Splits splits = split_train(std::make_shared<MnistDataset>(train_images, train_labels, map),
+                              std::make_shared<MnistDataset>(test_images, test_labels, map), options.split);
 
   splits.info.task = options.task;
   splits.info.d_input = 1;
@@ -149,6 +134,43 @@ Splits make_mnist_splits(const MnistOptions& options) {
   splits.info.spatial_shape =
       map->layout == Layout::Image ? std::vector<int64_t>{map->height, map->width} : std::vector<int64_t>{n_pixels};
   return splits;
+}
+
+const EnumNames<MnistLayout> kMnistLayoutNames = {
+    {"sequence", MnistLayout::Sequence}, {"permuted", MnistLayout::Permuted}, {"image", MnistLayout::Image}};
+
+namespace {
+
+// MNIST and Fashion-MNIST differ only in where their files live and their pixel statistics.
+DatasetType mnist_family(std::string name, std::string help, std::string default_dir, double mean, double stddev) {
+  MnistOptions defaults;
+  defaults.data_dir = std::move(default_dir);
+  defaults.mean = mean;
+  defaults.stddev = stddev;
+  auto bindings =
+      Bindings<MnistOptions>(defaults)
+          .bind("data_dir", &MnistOptions::data_dir, "directory of the four IDX files (optionally .gz)")
+          .bind("layout", &MnistOptions::layout, kMnistLayoutNames,
+                "sequence: [1, 784] pixels in raster order; permuted: the same, permuted; image: [1, 28, 28]")
+          .bind("permutation_seed", &MnistOptions::permutation_seed,
+                "seed of the fixed pixel permutation (layout: permuted)")
+          .bind("normalize", &MnistOptions::normalize,
+                "standardize pixels with the dataset's mean and std (else scale to [0, 1])")
+          .bind("task", &MnistOptions::task, kDensityTaskNames, kDensityTaskHelp)
+          .nest(&MnistOptions::split, split_bindings());
+  return bound_dataset_type<MnistOptions>(std::move(name), std::move(help), std::move(bindings), make_mnist_splits);
+}
+
+}  // namespace
+
+DatasetType fashion_mnist_dataset_type() {
+  return mnist_family("fashion_mnist", "Fashion-MNIST: 28x28 grey images of clothing, 10 classes",
+                      "/usr/share/datasets/fashion-mnist", kFashionMnistMean, kFashionMnistStd);
+}
+
+DatasetType mnist_dataset_type() {
+  return mnist_family("mnist", "MNIST: 28x28 grey images of digits, 10 classes", "/usr/share/datasets/mnist",
+                      kMnistMean, kMnistStd);
 }
 
 }  // namespace longconv::data

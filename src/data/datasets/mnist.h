@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "util/enum_names.h"
 
 namespace longconv::data {
 
@@ -14,11 +15,14 @@ namespace longconv::data {
 inline constexpr double kMnistMean = 0.1307, kMnistStd = 0.3081;
 inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
 
+// sequence: x [1, 784] row-major; permuted: the same with positions shuffled by a fixed permutation drawn from
+// permutation_seed (shared by all splits); image: x [1, 28, 28].
+enum class MnistLayout { Sequence, Permuted, Image };
+extern const EnumNames<MnistLayout> kMnistLayoutNames;  // sequence, permuted, image
+
 struct MnistOptions {
   std::string data_dir;
-  // sequence: x [1, 784] row-major; permuted: the same with positions shuffled by a fixed permutation drawn from
-  // permutation_seed (shared by all splits); image: x [1, 28, 28].
-  std::string layout = "sequence";
+  MnistLayout layout = MnistLayout::Sequence;
   uint64_t permutation_seed = 0;
   bool normalize = true;  // x = (pixel / 255 - mean) / stddev, else pixel / 255
   double mean = kMnistMean;
@@ -26,11 +30,14 @@ struct MnistOptions {
   // Density: pixels for a discretized logistic mixture, x = (pixel / 255 - 0.5) * 2 in [-1, 1] (autoregressive.py's
   // rescaling; `normalize` does not apply), and the task says so.
   Task task = Task::Classification;
-  double val_split = 0.1;  // fraction of the training file held out for validation; 0 leaves Splits::val null
-  uint64_t split_seed = 42;
+  SplitOptions split;  // the validation split is held out of the training file
 };
 
 // Loads the four files once (kept as uint8; examples are converted to float on access). test is the t10k files.
 Splits make_mnist_splits(const MnistOptions& options);
+
+struct DatasetType;
+DatasetType fashion_mnist_dataset_type();  // dataset.name: fashion_mnist
+DatasetType mnist_dataset_type();          // dataset.name: mnist
 
 }  // namespace longconv::data

@@ -7,6 +7,7 @@
 
 #include "data/formats/data_file.h"
 #include "data/image_dataset.h"
+#include "data/registry.h"
 #include "io/png_reader.h"
 #include "util/random.h"
 
@@ -43,21 +44,35 @@ std::vector<fs::path> metadata_files(const fs::path& dir) {
 
 }  // namespace
 
-std::string pathfinder_difficulty_dir(const std::string& difficulty) {
-  if (difficulty == "easy") return "curv_baseline";
-  if (difficulty == "intermediate") return "curv_contour_length_9";
-  if (difficulty == "hard") return "curv_contour_length_14";
-  throw std::invalid_argument("pathfinder: unknown difficulty '" + difficulty +
-                              "' (expected easy, intermediate or hard)");
+const EnumNames<PathfinderDifficulty> kPathfinderDifficultyNames = {
+    {"easy", PathfinderDifficulty::Easy},
+    {"intermediate", PathfinderDifficulty::Intermediate},
+    {"hard", PathfinderDifficulty::Hard}};
+
+std::string pathfinder_difficulty_dir(PathfinderDifficulty difficulty) {
+  switch (difficulty) {
+    case PathfinderDifficulty::Easy:
+      return "curv_baseline";
+    case PathfinderDifficulty::Intermediate:
+      return "curv_contour_length_9";
+    case PathfinderDifficulty::Hard:
+      return "curv_contour_length_14";
+  }
+  throw std::logic_error("pathfinder: difficulty out of range");
+}
+
+void validate(const PathfinderOptions& o) {
+  check_option(o.resolution, at_least(1), "PathfinderOptions::resolution");
+  validate(o.split);
+  check_option(o.test_split, kValSplit, "PathfinderOptions::test_split");
+  check_option_rule(o.split.val_split + o.test_split < 1, o.test_split, "PathfinderOptions::test_split",
+                    fmt::format("expected below 1 - val_split = {}, got {}", 1 - o.split.val_split, o.test_split));
 }
 
 Splits make_pathfinder_splits(const PathfinderOptions& o) {
-  const ImageLayout layout = parse_image_layout("pathfinder", o.layout);
+  validate(o);
+  const ImageLayout layout = o.layout;
   const std::string level = pathfinder_difficulty_dir(o.difficulty);
-  if (o.resolution < 1) throw std::invalid_argument("pathfinder: resolution must be >= 1");
-  if (!(o.val_split >= 0 && o.test_split >= 0 && o.val_split + o.test_split < 1))
-    throw std::invalid_argument("pathfinder: val_split " + std::to_string(o.val_split) + " and test_split " +
-                                std::to_string(o.test_split) + " must be >= 0 with a sum below 1");
   require_directory("pathfinder", o.data_dir);
   const std::string stem = "pathfinder" + std::to_string(o.resolution) + "/" + level;
   const fs::path dir = fs::path(o.data_dir) / stem;
@@ -98,9 +113,9 @@ Splits make_pathfinder_splits(const PathfinderOptions& o) {
       torch::from_blob(labels.data(), {n}, torch::kInt64).clone(), layout, PixelNormalization{{0.0}, {1.0}});
 
   // random_split: consecutive chunks of one permutation.
-  const auto n_val = static_cast<int64_t>(o.val_split * static_cast<double>(n));
+  const auto n_val = static_cast<int64_t>(o.split.val_split * static_cast<double>(n));
   const auto n_test = static_cast<int64_t>(o.test_split * static_cast<double>(n));
-  std::mt19937_64 rng(o.split_seed);
+  std::mt19937_64 rng(o.split.split_seed);
   const std::vector<int64_t> perm = permutation(n, rng);
   const auto chunk = [&](int64_t begin, int64_t end) {
     std::vector<int64_t> idx(perm.begin() + begin, perm.begin() + end);
@@ -118,6 +133,26 @@ Splits make_pathfinder_splits(const PathfinderOptions& o) {
   splits.info.spatial_shape =
       layout == ImageLayout::Image ? std::vector<int64_t>{side, side} : std::vector<int64_t>{pixels};
   return splits;
+}
+
+DatasetType pathfinder_dataset_type() {
+  PathfinderOptions defaults;
+  defaults.data_dir = "data/lra_release";
+  auto bindings =
+      Bindings<PathfinderOptions>(defaults)
+          .bind("data_dir", &PathfinderOptions::data_dir, "the lra_release directory holding pathfinder<resolution>/")
+          .bind("difficulty", &PathfinderOptions::difficulty, kPathfinderDifficultyNames,
+                "easy: curv_baseline; intermediate: curv_contour_length_9; hard: curv_contour_length_14")
+          .bind("resolution", &PathfinderOptions::resolution, "image side: reads pathfinder<resolution>/", at_least(1))
+          .bind("layout", &PathfinderOptions::layout, kImageLayoutNames,
+                "sequence: [1, R*R] pixels in raster order; image: [1, R, R]")
+          .nest(&PathfinderOptions::split, split_bindings())
+          .bind("test_split", &PathfinderOptions::test_split,
+                "fraction of the images held out for testing (val_split: for validation)", kValSplit)
+          .validate([](const PathfinderOptions& o) { validate(o); });
+  return bound_dataset_type<PathfinderOptions>(
+      "pathfinder", "LRA Pathfinder (lra_release/pathfinder<R>/ PNGs + metadata): connected dots?, 2 classes",
+      std::move(bindings), make_pathfinder_splits);
 }
 
 }  // namespace longconv::data

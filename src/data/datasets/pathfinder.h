@@ -8,24 +8,32 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "data/image_dataset.h"
 
 namespace longconv::data {
+
+enum class PathfinderDifficulty { Easy, Intermediate, Hard };
+extern const EnumNames<PathfinderDifficulty> kPathfinderDifficultyNames;  // "easy", "intermediate", "hard"
 
 struct PathfinderOptions {
   std::string data_dir;  // the directory holding pathfinder32/ (lra_release)
   int64_t resolution = 32;
-  std::string difficulty = "hard";  // easy | intermediate | hard
-  std::string layout = "sequence";  // sequence: x [1, R * R]; image: x [1, R, R]
+  PathfinderDifficulty difficulty = PathfinderDifficulty::Hard;
+  ImageLayout layout = ImageLayout::Sequence;  // sequence: x [1, R * R]; image: x [1, R, R]
   // CCNN's split of the one image set: random_split into train / val (int(val_split * N)) / test
-  // (int(test_split * N)), here with our seeded permutation.
-  double val_split = 0.1, test_split = 0.1;
-  uint64_t split_seed = 42;
+  // (int(test_split * N)), here with our seeded permutation (split.split_seed).
+  SplitOptions split;
+  double test_split = 0.1;
 };
+void validate(const PathfinderOptions& options);
 
-// The difficulty dir of "easy", "intermediate" or "hard"; std::invalid_argument for anything else.
-std::string pathfinder_difficulty_dir(const std::string& difficulty);
+// The folder of a difficulty: curv_baseline, curv_contour_length_9, curv_contour_length_14.
+std::string pathfinder_difficulty_dir(PathfinderDifficulty difficulty);
 
 // Pixels are scaled to [0, 1] without standardisation, as CCNN's loader (ToTensor only) does.
 Splits make_pathfinder_splits(const PathfinderOptions& options);
+
+struct DatasetType;
+DatasetType pathfinder_dataset_type();  // dataset.name: pathfinder
 
 }  // namespace longconv::data

@@ -13,8 +13,16 @@
 
 #include "data/formats/csv.h"
 #include "data/formats/wfdb.h"
+#include "data/registry.h"
 
 namespace longconv::data {
+
+const EnumNames<PtbxlLabels> kPtbxlLabelNames = {{"all", PtbxlLabels::All},
+                                                 {"diagnostic", PtbxlLabels::Diagnostic},
+                                                 {"subdiagnostic", PtbxlLabels::Subdiagnostic},
+                                                 {"superdiagnostic", PtbxlLabels::Superdiagnostic},
+                                                 {"form", PtbxlLabels::Form},
+                                                 {"rhythm", PtbxlLabels::Rhythm}};
 
 namespace {
 
@@ -76,18 +84,19 @@ Statements read_statements(const std::string& path) {
 }
 
 // The task's labels of a record with SCP codes `codes` (the reference's aggregate_* functions).
-std::set<std::string> task_labels(const std::string& task, const std::vector<std::string>& codes, const Statements& s) {
+std::set<std::string> task_labels(PtbxlLabels task, const std::vector<std::string>& codes, const Statements& s) {
+  using L = PtbxlLabels;
   std::set<std::string> labels;
   for (const auto& code : codes) {
-    if (task == "all") {
+    if (task == L::All) {
       labels.insert(code);
-    } else if (task == "diagnostic" || task == "subdiagnostic" || task == "superdiagnostic") {
+    } else if (task == L::Diagnostic || task == L::Subdiagnostic || task == L::Superdiagnostic) {
       if (!s.diagnostic.count(code)) continue;
-      const std::string& label = task == "diagnostic"      ? code
-                                 : task == "subdiagnostic" ? s.diagnostic_subclass.at(code)
-                                                           : s.diagnostic_class.at(code);
+      const std::string& label = task == L::Diagnostic      ? code
+                                 : task == L::Subdiagnostic ? s.diagnostic_subclass.at(code)
+                                                            : s.diagnostic_class.at(code);
       if (!label.empty()) labels.insert(label);
-    } else if ((task == "form" && s.form.count(code)) || (task == "rhythm" && s.rhythm.count(code))) {
+    } else if ((task == L::Form && s.form.count(code)) || (task == L::Rhythm && s.rhythm.count(code))) {
       labels.insert(code);
     }
   }
@@ -95,11 +104,6 @@ std::set<std::string> task_labels(const std::string& task, const std::vector<std
 }
 
 Labelled load_labels(const PtbxlOptions& options) {
-  static const std::set<std::string> tasks = {"all",  "diagnostic", "subdiagnostic", "superdiagnostic",
-                                              "form", "rhythm"};
-  if (!tasks.count(options.task))
-    throw std::invalid_argument("ptbxl: unknown task '" + options.task +
-                                "' (expected all, diagnostic, subdiagnostic, superdiagnostic, form or rhythm)");
   std::error_code ec;
   if (options.data_dir.empty() || !fs::is_directory(options.data_dir, ec))
     throw std::runtime_error(options.data_dir + ": no such directory");
@@ -131,7 +135,7 @@ Labelled load_labels(const PtbxlOptions& options) {
       throw std::runtime_error(where + ": strat_fold '" + row[fold] + "' is not a fold 1-10");
     if (row[file].empty()) throw std::runtime_error(where + ": empty filename_lr");
     record.filename = row[file];
-    record.labels = task_labels(options.task, codes, statements);
+    record.labels = task_labels(options.labels, codes, statements);
     if (record.labels.empty()) continue;
     names.insert(record.labels.begin(), record.labels.end());
     out.records.push_back(std::move(record));
@@ -197,7 +201,8 @@ std::vector<std::string> ptbxl_labels(const PtbxlOptions& options) { return load
 Splits make_ptbxl_splits(const PtbxlOptions& options) {
   const Labelled labelled = load_labels(options);
   const auto n = static_cast<int64_t>(labelled.records.size());
-  if (n == 0) throw std::runtime_error(options.data_dir + ": no record has a label of task '" + options.task + "'");
+  const std::string label_set = enum_name(kPtbxlLabelNames, options.labels);
+  if (n == 0) throw std::runtime_error(options.data_dir + ": no record has a label of the set '" + label_set + "'");
   std::map<std::string, int64_t> label_index;
   for (size_t k = 0; k < labelled.names.size(); ++k) label_index[labelled.names[k]] = static_cast<int64_t>(k);
 
@@ -222,8 +227,8 @@ Splits make_ptbxl_splits(const PtbxlOptions& options) {
   const char* split_names[3] = {"training (folds 1-8)", "validation (fold 9)", "test (fold 10)"};
   for (int s = 0; s < 3; ++s)
     if (split_indices[s].empty())
-      throw std::runtime_error(options.data_dir + ": no " + split_names[s] + " record with a label of task '" +
-                               options.task + "'");
+      throw std::runtime_error(options.data_dir + ": no " + split_names[s] + " record with a label of the set '" +
+                               label_set + "'");
 
   torch::Tensor y = torch::zeros({n, static_cast<int64_t>(labelled.names.size())});
   for (int64_t i = 0; i < n; ++i)
@@ -261,6 +266,25 @@ Splits make_ptbxl_splits(const PtbxlOptions& options) {
   splits.info.max_length = kSamples;
   splits.info.spatial_shape = {kSamples};
   return splits;
+}
+
+DatasetType ptbxl_dataset_type() {
+  PtbxlOptions defaults;
+  defaults.data_dir = "data/ptbxl";
+  auto bindings = Bindings<PtbxlOptions>(defaults)
+                      .bind("data_dir", &PtbxlOptions::data_dir,
+                            "directory of ptbxl_database.csv, scp_statements.csv and records100/")
+                      .bind("labels", &PtbxlOptions::labels, kPtbxlLabelNames, "label set (multi-label targets)")
+                      .bind("normalize", &PtbxlOptions::normalize,
+                            "standardise with the mean and std of every training value (as the reference)");
+  DatasetType t = bound_dataset_type<PtbxlOptions>(
+      "ptbxl", "PTB-XL 100 Hz ECGs (12 leads x 1000 samples), multi-label; folds 1-8 train, 9 validation, 10 test",
+      std::move(bindings), make_ptbxl_splits);
+  t.schema = [declare = t.schema](Schema& s) {
+    declare(s);
+    s.add_renamed("task", "labels");
+  };
+  return t;
 }
 
 }  // namespace longconv::data

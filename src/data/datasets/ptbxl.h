@@ -7,20 +7,27 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "util/enum_names.h"
 
 namespace longconv::data {
 
+// The label set: all: every SCP code; diagnostic: diagnostic codes; subdiagnostic / superdiagnostic: their
+// diagnostic_subclass / diagnostic_class; form, rhythm: form / rhythm codes.
+enum class PtbxlLabels { All, Diagnostic, Subdiagnostic, Superdiagnostic, Form, Rhythm };
+extern const EnumNames<PtbxlLabels> kPtbxlLabelNames;
+
 struct PtbxlOptions {
   std::string data_dir;
-  // all: every SCP code; diagnostic: diagnostic codes; subdiagnostic / superdiagnostic: their diagnostic_subclass /
-  // diagnostic_class; form, rhythm: form / rhythm codes.
-  std::string task = "superdiagnostic";
+  PtbxlLabels labels = PtbxlLabels::Superdiagnostic;
   bool normalize = true;  // standardise with one mean and std over all training values (StandardScaler)
 };
 
 // Multi-label splits: x [12, 1000] float, y [labels] float 0/1. Records without a label of the task are left out;
 // labels are those of the remaining records, sorted (MultiLabelBinarizer). Folds: 1-8 train, 9 validation, 10 test.
 Splits make_ptbxl_splits(const PtbxlOptions& options);
+
+struct DatasetType;
+DatasetType ptbxl_dataset_type();  // dataset.name: ptbxl
 
 // The label names of a task in output order (the same as make_ptbxl_splits uses).
 std::vector<std::string> ptbxl_labels(const PtbxlOptions& options);

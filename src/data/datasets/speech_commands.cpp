@@ -10,6 +10,7 @@
 
 #include "data/formats/wav.h"
 #include "data/mfcc.h"
+#include "data/registry.h"
 
 namespace longconv::data {
 
@@ -98,14 +99,18 @@ const std::vector<std::string>& speech_commands_words(int64_t classes) {
   throw std::invalid_argument("speech_commands: classes must be 10 or 35, got " + std::to_string(classes));
 }
 
+const Constraint kSpeechClasses = one_of({10, 35});
+const Constraint kSpeechTestRateFactor = one_of({1, 2});
+
+void validate(const SpeechCommandsOptions& o) {
+  check_option(o.classes, kSpeechClasses, "SpeechCommandsOptions::classes");
+  check_option(o.test_rate_factor, kSpeechTestRateFactor, "SpeechCommandsOptions::test_rate_factor");
+}
+
 Splits make_speech_commands_splits(const SpeechCommandsOptions& options) {
+  validate(options);
   const std::vector<std::string>& words = speech_commands_words(options.classes);
-  const bool mfcc = options.features == "mfcc";
-  if (!mfcc && options.features != "raw")
-    throw std::invalid_argument("speech_commands: unknown features '" + options.features + "' (expected raw or mfcc)");
-  if (options.test_rate_factor != 1 && options.test_rate_factor != 2)
-    throw std::invalid_argument("speech_commands: test_rate_factor must be 1 or 2, got " +
-                                std::to_string(options.test_rate_factor));
+  const bool mfcc = options.features == SpeechFeatures::Mfcc;
   const fs::path root(options.data_dir);
   std::error_code ec;
   if (options.data_dir.empty() || !fs::is_directory(root, ec))
@@ -186,6 +191,30 @@ Splits make_speech_commands_splits(const SpeechCommandsOptions& options) {
   splits.info.max_length = train_x.size(2);
   splits.info.spatial_shape = {train_x.size(2)};
   return splits;
+}
+
+DatasetType speech_commands_dataset_type() {
+  SpeechCommandsOptions defaults;
+  defaults.data_dir = "data/speech_commands";
+  auto bindings = Bindings<SpeechCommandsOptions>(defaults)
+                      .bind("data_dir", &SpeechCommandsOptions::data_dir,
+                            "directory of <word>/ folders with validation_list.txt and testing_list.txt")
+                      .bind("classes", &SpeechCommandsOptions::classes,
+                            "10: yes/no/up/down/left/right/on/off/stop/go (CKConv/CCNN); 35: every word (S4's SC35)",
+                            kSpeechClasses)
+                      .bind("features", &SpeechCommandsOptions::features,
+                            EnumNames<SpeechFeatures>{{"raw", SpeechFeatures::Raw}, {"mfcc", SpeechFeatures::Mfcc}},
+                            "raw: [1, 16000] waveform; mfcc: [20, 161] MFCC (torchaudio's, as CCNN)")
+                      .bind("normalize", &SpeechCommandsOptions::normalize,
+                            "standardise each channel with training-split statistics (as CCNN)")
+                      .bind("test_rate_factor", &SpeechCommandsOptions::test_rate_factor,
+                            "2: test on every second step (raw: 8 kHz), for resolution change", kSpeechTestRateFactor)
+                      .validate([](const SpeechCommandsOptions& o) { validate(o); });
+  return bound_dataset_type<SpeechCommandsOptions>(
+      "speech_commands",
+      "Speech Commands v0.02: 1 s 16 kHz clips of spoken words in <word>/ folders with validation_list.txt and "
+      "testing_list.txt (`longconv data speech` writes a synthetic set)",
+      std::move(bindings), make_speech_commands_splits);
 }
 
 }  // namespace longconv::data

@@ -6,6 +6,7 @@
 
 #include "data/formats/data_file.h"
 #include "data/image_dataset.h"
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace longconv::data {
@@ -85,12 +86,16 @@ std::shared_ptr<ImageDataset> read_split(const std::string& dir, const std::stri
 
 }  // namespace
 
+const Constraint kStl10Size = at_least(1);
+
+void validate(const Stl10Options& o) { check_option(o.size, kStl10Size, "Stl10Options::size"); }
+
 Splits make_stl10_splits(const Stl10Options& o) {
-  const ImageLayout layout = parse_image_layout("stl10", o.layout);
-  if (o.size < 1) throw std::invalid_argument("stl10: size must be >= 1, got " + std::to_string(o.size));
+  validate(o);
+  const ImageLayout layout = o.layout;
   require_directory("stl10", o.data_dir);
-  Splits splits = split_train(read_split(o.data_dir, "train", o, layout), read_split(o.data_dir, "test", o, layout),
-                              o.val_split, o.split_seed);
+  Splits splits =
+      split_train(read_split(o.data_dir, "train", o, layout), read_split(o.data_dir, "test", o, layout), o.split);
   splits.info.task = Task::Classification;
   splits.info.d_input = 3;
   splits.info.d_output = kClasses;
@@ -98,6 +103,24 @@ Splits make_stl10_splits(const Stl10Options& o) {
   splits.info.spatial_shape =
       layout == ImageLayout::Image ? std::vector<int64_t>{o.size, o.size} : std::vector<int64_t>{o.size * o.size};
   return splits;
+}
+
+DatasetType stl10_dataset_type() {
+  Stl10Options defaults;
+  defaults.data_dir = "data/stl10_binary";
+  auto bindings =
+      Bindings<Stl10Options>(defaults)
+          .bind("data_dir", &Stl10Options::data_dir, "the stl10_binary directory")
+          .bind("size", &Stl10Options::size,
+                "images are resized (bilinear) to size x size; CCNN uses 256, 96 keeps them", kStl10Size)
+          .bind("augment", &Stl10Options::augment,
+                "training-time resize to size*17/16, rotation in [-15, 15] degrees, random crop, flip (CCNN)")
+          .bind("layout", &Stl10Options::layout, kImageLayoutNames,
+                "image: [3, size, size]; sequence: [3, size*size] in raster order")
+          .nest(&Stl10Options::split, split_bindings())
+          .validate([](const Stl10Options& o) { validate(o); });
+  return bound_dataset_type<Stl10Options>("stl10", "STL-10 (stl10_binary): 96x96 colour images, 10 classes",
+                                          std::move(bindings), make_stl10_splits);
 }
 
 }  // namespace longconv::data

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "data/image_dataset.h"
 
 namespace longconv::data {
 
@@ -17,13 +18,17 @@ struct Stl10Options {
   // CCNN's training augmentation: resize to (size * 17/16)^2 (272 for 256), rotate by a uniform angle in
   // [-15, 15] degrees (nearest, black fill), random crop size x size, horizontal flip with probability 1/2.
   bool augment = false;
-  std::string layout = "image";  // image: x [3, size, size]; sequence: x [3, size * size]
-  double val_split = 0.1;        // CCNN: 4500 / 500
-  uint64_t split_seed = 42;
+  ImageLayout layout = ImageLayout::Image;  // image: x [3, size, size]; sequence: x [3, size * size]
+  SplitOptions split;                       // CCNN: 4500 / 500
 };
+extern const Constraint kStl10Size;  // >= 1
+void validate(const Stl10Options& options);
 
 // Normalised with CCNN's per-channel statistics (0.44671097, 0.4398105, 0.4066468) / (0.2603405, 0.25657743,
 // 0.27126738).
 Splits make_stl10_splits(const Stl10Options& options);
+
+struct DatasetType;
+DatasetType stl10_dataset_type();  // dataset.name: stl10
 
 }  // namespace longconv::data

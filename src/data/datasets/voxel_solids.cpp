@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace longconv::data {
@@ -72,9 +73,13 @@ torch::Tensor voxelize_solid(int64_t label, int64_t resolution, std::mt19937_64&
   return grid;
 }
 
+void validate(const VoxelSolidsOptions& o) {
+  check_option(o.resolution, at_least(4), "VoxelSolidsOptions::resolution");
+  validate(o.sizes);
+}
+
 Splits make_voxel_solids_splits(const VoxelSolidsOptions& o) {
-  if (o.resolution < 4)
-    throw std::invalid_argument("voxel_solids: resolution must be >= 4, got " + std::to_string(o.resolution));
+  validate(o);
   const int64_t d = o.resolution;
   auto make = [d](int64_t index, std::mt19937_64& rng) {
     const int64_t label = index % kVoxelSolidClasses;
@@ -87,6 +92,18 @@ Splits make_voxel_solids_splits(const VoxelSolidsOptions& o) {
   info.max_length = d * d * d;
   info.spatial_shape = {d, d, d};
   return make_generated_splits(o.sizes, make, info);
+}
+
+DatasetType voxel_solids_dataset_type() {
+  auto bindings = Bindings<VoxelSolidsOptions>()
+                      .bind("resolution", &VoxelSolidsOptions::resolution,
+                            "voxels per grid edge: x is [1, resolution, resolution, resolution]", at_least(4))
+                      .nest(&VoxelSolidsOptions::sizes, generated_size_bindings())
+                      .validate([](const VoxelSolidsOptions& o) { validate(o); });
+  return bound_dataset_type<VoxelSolidsOptions>(
+      "voxel_solids",
+      "generated 3D occupancy grids of sphere, cube, cylinder, cone, torus, octahedron (random size, pose), 6 classes",
+      std::move(bindings), make_voxel_solids_splits);
 }
 
 }  // namespace longconv::data

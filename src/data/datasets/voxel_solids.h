@@ -15,12 +15,16 @@ inline constexpr int64_t kVoxelSolidClasses = 6;
 
 struct VoxelSolidsOptions {
   int64_t resolution = 16;  // D
-  GeneratedSizes sizes;
+  GeneratedSizes sizes = {6000, 1200, 0, {}};
 };
 
 // Occupancy [D, D, D] of solid `label`; exposed for tests.
 torch::Tensor voxelize_solid(int64_t label, int64_t resolution, std::mt19937_64& rng);
 
+void validate(const VoxelSolidsOptions& options);
 Splits make_voxel_solids_splits(const VoxelSolidsOptions& options);
+
+struct DatasetType;
+DatasetType voxel_solids_dataset_type();  // dataset.name: voxel_solids
 
 }  // namespace longconv::data

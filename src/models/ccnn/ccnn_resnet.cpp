@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "nn/common/activation.h"
-#include "nn/common/channel_norm.h"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace longconv::models {
 
@@ -14,44 +14,49 @@ nn::CKConvOptions conv_with(nn::CKConvOptions conv, int64_t in, int64_t out) {
   return conv.in_channels(in).out_channels(out);
 }
 
-// Width factor of every block: [0.0] -> all 1; else (factor, count) pairs expanded.
+// Width factor of every block: [0.0] -> all 1; else (factor, count) pairs expanded; empty when the spec is
+// malformed (validate says how).
 std::vector<double> width_factors(const std::vector<double>& spec, int64_t no_blocks) {
-  if (spec.empty()) throw std::runtime_error("net.block_width_factors: expected [0.0] or (factor, count) pairs");
   std::vector<double> factors;
-  if (spec[0] == 0.0) {
-    factors.assign(static_cast<size_t>(no_blocks), 1.0);
-  } else {
-    if (spec.size() % 2 != 0)
-      throw std::runtime_error("net.block_width_factors: expected (factor, count) pairs, got an odd length");
-    for (size_t i = 0; i < spec.size(); i += 2)
-      for (int64_t k = 0; k < static_cast<int64_t>(spec[i + 1]); ++k) factors.push_back(spec[i]);
-  }
-  if (static_cast<int64_t>(factors.size()) != no_blocks)
-    throw std::runtime_error("net.block_width_factors: gives " + std::to_string(factors.size()) +
-                             " blocks but net.no_blocks is " + std::to_string(no_blocks));
+  if (spec.empty()) return factors;
+  if (spec[0] == 0.0) return std::vector<double>(static_cast<size_t>(std::max<int64_t>(no_blocks, 0)), 1.0);
+  if (spec.size() % 2 != 0) return factors;
+  for (size_t i = 0; i < spec.size(); i += 2)
+    for (int64_t k = 0; k < static_cast<int64_t>(spec[i + 1]); ++k) factors.push_back(spec[i]);
   return factors;
 }
 
 }  // namespace
 
+void validate(const CCNNOptions& o) {
+  check_option(o.no_hidden(), at_least(1), "CCNNOptions::no_hidden");
+  check_option(o.no_blocks(), at_least(0), "CCNNOptions::no_blocks");
+  check_option(o.dropout(), nn::kDropoutProbability, "CCNNOptions::dropout");
+  check_option(o.dropout_in(), nn::kDropoutProbability, "CCNNOptions::dropout_in");
+  const auto& spec = o.block_width_factors();
+  const auto factors = width_factors(spec, o.no_blocks());
+  check_option_rule(static_cast<int64_t>(factors.size()) == o.no_blocks() && (o.no_blocks() == 0 || !spec.empty()),
+                    o.block_width_factors(), "CCNNOptions::block_width_factors",
+                    fmt::format("expected [0.0] or (factor, count) pairs giving no_blocks = {} widths, got [{}]",
+                                o.no_blocks(), fmt::join(spec, ", ")));
+  check_option_rule(o.downsampling().empty() || o.downsampling_size() >= 1, o.downsampling_size(),
+                    "CCNNOptions::downsampling_size",
+                    fmt::format("expected >= 1 with downsampling set, got {}", o.downsampling_size()));
+  nn::validate(o.conv());
+}
+
 CCNNImpl::CCNNImpl(CCNNOptions options_) : options(std::move(options_)) {
   const auto& o = options;
+  validate(o);
   const int64_t d = o.conv().data_dim(), hidden = o.no_hidden();
-  if (hidden < 1) throw std::runtime_error("net.no_hidden: expected >= 1, got " + std::to_string(hidden));
-  if (o.no_blocks() < 0) throw std::runtime_error("net.no_blocks: expected >= 0, got " + std::to_string(o.no_blocks()));
-  if (o.block_type() != "S4")
-    throw std::runtime_error("net.block.type: only 'S4' blocks are implemented, got '" + o.block_type() + "'");
-  if (!o.downsampling().empty() && o.downsampling_size() < 1)
-    throw std::runtime_error("net.downsampling_size: expected >= 1 with net.downsampling set, got " +
-                             std::to_string(o.downsampling_size()));
   const auto factors = width_factors(o.block_width_factors(), o.no_blocks());
 
   // Reference construction order: dropout_in, conv1, norm1, nonlinear, blocks, out_layer (+ init), out_norm.
-  dropout_in = register_module("dropout_in", nn::make_dropout("Dropout", o.dropout_in()));
+  dropout_in = register_module("dropout_in", nn::make_dropout(nn::DropoutType::Dropout, o.dropout_in()));
   conv1 = register_module("conv1", nn::CKConv(conv_with(o.conv(), o.in_channels(), hidden)));
   norm1 = nn::make_channel_norm(o.norm(), hidden, d);
   register_module("norm1", norm1.ptr());
-  nonlinear = nn::make_activation(o.nonlinearity(), "net.nonlinearity");
+  nonlinear = nn::make_activation(o.nonlinearity());
   register_module("nonlinear", nonlinear.ptr());
   blocks = register_module("blocks", torch::nn::Sequential());
   int64_t channels = hidden;
@@ -93,13 +98,6 @@ torch::Tensor CCNNImpl::forward(const torch::Tensor& x) {
   for (int64_t i = 0; i < d; ++i) spatial.push_back(2 + i);
   h = h.mean(spatial, /*keepdim=*/true);  // ResNet_sequence: mean over L; ResNet_image: adaptive_avg_pool to 1
   return out_layer(h).flatten(1);
-}
-
-std::vector<nn::CKConv> CCNNImpl::convs() const {
-  std::vector<nn::CKConv> list{conv1};
-  for (const auto& m : blocks->children())
-    if (auto* block = m->as<S4BlockImpl>()) list.push_back(block->conv1);
-  return list;
 }
 
 }  // namespace longconv::models

@@ -12,6 +12,8 @@
 
 #include "models/ccnn/s4_block.h"
 #include "nn/ccnn/ck_conv.h"
+#include "nn/common/activation.h"
+#include "nn/common/channel_norm.h"
 #include "nn/common/dropout_nd.h"
 #include "nn/common/pointwise_linear.h"
 
@@ -29,23 +31,23 @@ struct CCNNOptions {
   TORCH_ARG(int64_t, no_blocks) = 4;
   TORCH_ARG(double, dropout) = 0.0;
   TORCH_ARG(double, dropout_in) = 0.0;
-  TORCH_ARG(std::string, dropout_type) = "Dropout2d";
-  TORCH_ARG(std::string, norm) = "BatchNorm";
-  TORCH_ARG(std::string, nonlinearity) = "GELU";
+  TORCH_ARG(nn::DropoutType, dropout_type) = nn::DropoutType::Dropout2d;
+  TORCH_ARG(nn::ChannelNorm, norm) = nn::ChannelNorm::BatchNorm;
+  TORCH_ARG(nn::Activation, nonlinearity) = nn::Activation::GELU;
   TORCH_ARG(std::vector<double>, block_width_factors) = std::vector<double>{0.0};  // [0.0]: all 1; else pairs
-  TORCH_ARG(std::string, block_type) = "S4";
-  TORCH_ARG(bool, block_prenorm) = true;
+  TORCH_ARG(bool, block_prenorm) = true;  // the blocks are S4 blocks, the only kind the reference's ResNet uses
   TORCH_ARG(std::vector<int64_t>, downsampling) = {};
   TORCH_ARG(int64_t, downsampling_size) = -1;
 };
+
+// OptionError naming the field: no_hidden < 1, no_blocks < 0, dropout outside [0, 1], block_width_factors that do
+// not give no_blocks widths, downsampling without a downsampling_size >= 1, and the conv's own rules.
+void validate(const CCNNOptions& options);
 
 class CCNNImpl : public torch::nn::Module {
  public:
   explicit CCNNImpl(CCNNOptions options);
   torch::Tensor forward(const torch::Tensor& x);  // x [B, in_channels, *spatial] -> [B, out_channels]
-
-  // Every CKConv/FlexConv of the net (conv1, then the blocks' convs): their conv_kernel / mask_parameters().
-  std::vector<nn::CKConv> convs() const;
 
   CCNNOptions options;
   nn::DropoutNd dropout_in{nullptr};

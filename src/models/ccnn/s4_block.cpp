@@ -12,7 +12,7 @@ S4BlockImpl::S4BlockImpl(S4BlockOptions options_) : options(std::move(options_))
   conv1 = register_module("conv1", nn::CKConv(c));
   nonlinears = register_module("nonlinears", torch::nn::ModuleList());
   for (int i = 0; i < 2; ++i) {
-    activations_.push_back(nn::make_activation(options.nonlinearity(), "net.nonlinearity"));
+    activations_.push_back(nn::make_activation(options.nonlinearity()));
     nonlinears->push_back(activations_.back().ptr());
   }
   norm1 = nn::make_channel_norm(options.norm(), options.prenorm() ? in : out, d);

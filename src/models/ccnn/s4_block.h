@@ -10,6 +10,8 @@
 #include <torch/torch.h>
 
 #include "nn/ccnn/ck_conv.h"
+#include "nn/common/activation.h"
+#include "nn/common/channel_norm.h"
 #include "nn/common/dropout_nd.h"
 #include "nn/common/pointwise_linear.h"
 
@@ -18,9 +20,9 @@ namespace longconv::models {
 struct S4BlockOptions {
   S4BlockOptions(nn::CKConvOptions conv) : conv_(std::move(conv)) {}  // conv carries in/out channels and data_dim
   TORCH_ARG(nn::CKConvOptions, conv);
-  TORCH_ARG(std::string, nonlinearity) = "GELU";
-  TORCH_ARG(std::string, norm) = "BatchNorm";
-  TORCH_ARG(std::string, dropout_type) = "Dropout2d";
+  TORCH_ARG(nn::Activation, nonlinearity) = nn::Activation::GELU;
+  TORCH_ARG(nn::ChannelNorm, norm) = nn::ChannelNorm::BatchNorm;
+  TORCH_ARG(nn::DropoutType, dropout_type) = nn::DropoutType::Dropout2d;
   TORCH_ARG(double, dropout) = 0.0;
   TORCH_ARG(bool, prenorm) = true;
 };

@@ -6,15 +6,19 @@ int64_t mixture_channels(int64_t d_input, int64_t nr_logistic_mix) { return (d_i
 
 MultiresARImpl::MultiresARImpl(MultiresAROptions options_) : options(std::move(options_)) { reset(); }
 
+void validate(const MultiresAROptions& o) {
+  validate(o.stack());
+  check_option(o.nr_logistic_mix(), at_least(1), "MultiresAROptions::nr_logistic_mix");
+  // The mixture models one grey channel or three channels predicted one after another (RGB).
+  if (o.stack().encoder() == InputEncoderType::Linear)
+    check_option(o.d_input(), one_of({1, 3}), "MultiresAROptions::d_input");
+}
+
 void MultiresARImpl::reset() {
   const auto& o = options;
-  check_stack_options(o.stack(), "MultiresAR");
-  TORCH_CHECK(o.nr_logistic_mix() >= 1, "MultiresAR nr_logistic_mix must be >= 1, got ", o.nr_logistic_mix());
-  // The mixture models one grey channel or three channels predicted one after another (RGB).
-  TORCH_CHECK(o.stack().encoder() != "linear" || o.d_input() == 1 || o.d_input() == 3,
-              "MultiresAR d_input must be 1 or 3 (the discretized logistic mixture's channels), got ", o.d_input());
+  validate(o);
   // Construction order follows the reference, so a seeded init draws the same numbers.
-  encoder = register_input_encoder(*this, "MultiresAR", o.stack(), o.d_input());
+  encoder = register_input_encoder(*this, o.stack(), o.d_input());
   blocks = register_residual_blocks(*this, o.stack(), /*output_conv=*/true);
   d_output = mixture_channels(o.d_input(), o.nr_logistic_mix());
   decoder = register_module("decoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(o.stack().d_model(), d_output, 1)));

@@ -17,6 +17,7 @@ struct MultiresAROptions {
   TORCH_ARG(int64_t, nr_logistic_mix);
   TORCH_ARG(ResidualStackOptions, stack);
 };
+void validate(const MultiresAROptions& options);  // nr_logistic_mix >= 1, d_input 1 or 3, the stack's rules
 
 // Mixture parameters per position: 3 per component for one channel (logit, mean, log-scale), 10 for three
 // (logit, and mean, log-scale, coefficient per channel).

@@ -4,28 +4,45 @@
 
 namespace longconv::models {
 
-nn::MultiresLayerOptions multires_layer_options(int64_t d_model, int64_t kernel_size, std::optional<int64_t> depth,
-                                                const std::optional<std::string>& hinit, const std::string& tree_select,
-                                                std::optional<int64_t> max_length, double dropout,
-                                                std::optional<int64_t> d_mem, bool indep_res_init) {
+const EnumNames<InputEncoderType> kInputEncoderNames = {{"linear", InputEncoderType::Linear},
+                                                        {"embedding", InputEncoderType::Embedding}};
+
+nn::MultiresLayerOptions multires_layer_options(const ResidualStackOptions& stack) {
   // The reference passes kernel_size even with a wavelet; a wavelet of another length fails there at the first
   // forward, so here the wavelet's own length wins and kernel_size only matters without one.
-  return nn::MultiresLayerOptions(d_model)
-      .kernel_size(hinit ? std::nullopt : std::optional<int64_t>(kernel_size))
-      .depth(depth)
-      .wavelet_init(hinit)
-      .tree_select(tree_select)
-      .seq_len(max_length)
-      .dropout(dropout)
-      .memory_size(d_mem)
-      .indep_res_init(indep_res_init);
+  return nn::MultiresLayerOptions(stack.d_model())
+      .kernel_size(stack.hinit() ? std::nullopt : std::optional<int64_t>(stack.kernel_size()))
+      .depth(stack.depth())
+      .wavelet_init(stack.hinit())
+      .tree_select(stack.tree_select())
+      .seq_len(stack.max_length())
+      .dropout(stack.dropout())
+      .memory_size(stack.d_mem())
+      .indep_res_init(stack.indep_res_init());
 }
 
-void check_stack_options(const ResidualStackOptions& stack, const std::string& model) {
-  TORCH_CHECK(stack.layer_type() == "multires", model, " layer_type must be 'multires', got '", stack.layer_type(),
-              "'");
-  TORCH_CHECK(stack.d_model() >= 1, model, " d_model must be >= 1, got ", stack.d_model());
-  TORCH_CHECK(stack.n_layers() >= 1, model, " n_layers must be >= 1, got ", stack.n_layers());
+void validate(const ResidualStackOptions& stack) {
+  check_option(stack.d_model(), at_least(1), "ResidualStackOptions::d_model");
+  check_option(stack.n_layers(), at_least(1), "ResidualStackOptions::n_layers");
+  if (stack.encoder() == InputEncoderType::Embedding) {
+    check_option_rule(stack.n_tokens().has_value(), stack.n_tokens(), "ResidualStackOptions::n_tokens",
+                      "expected a value with the embedding encoder, got null");
+    check_option(stack.n_tokens(), at_least(1), "ResidualStackOptions::n_tokens");
+  }
+  // The layer's rules, re-addressed to the stack field each layer option comes from.
+  const nn::MultiresLayerOptions layer = multires_layer_options(stack);
+  try {
+    nn::validate(layer);
+  } catch (const OptionError& e) {
+    const std::pair<const void*, const void*> fields[] = {
+        {&layer.d_model(), &stack.d_model()},    {&layer.kernel_size(), &stack.kernel_size()},
+        {&layer.depth(), &stack.depth()},        {&layer.wavelet_init(), &stack.hinit()},
+        {&layer.seq_len(), &stack.max_length()}, {&layer.dropout(), &stack.dropout()},
+        {&layer.memory_size(), &stack.d_mem()}};
+    for (const auto& [from, to] : fields)
+      if (e.field() == from) throw OptionError(to, e.name(), e.reason());
+    throw;
+  }
 }
 
 torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& lengths) {
@@ -53,22 +70,14 @@ torch::Tensor InputEncoder::forward(const torch::Tensor& x) {
   return linear->forward(x);
 }
 
-InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model,
-                                    const ResidualStackOptions& stack, int64_t d_input) {
-  const auto& encoder = stack.encoder();
-  const auto& n_tokens = stack.n_tokens();
+InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStackOptions& stack, int64_t d_input) {
   const int64_t d_model = stack.d_model();
   InputEncoder e;
   e.d_input = d_input;
-  if (encoder == "linear") {
-    TORCH_CHECK(d_input >= 1, model, " d_input must be >= 1, got ", d_input);
+  if (stack.encoder() == InputEncoderType::Linear)
     e.linear = owner.register_module("encoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(d_input, d_model, 1)));
-  } else if (encoder == "embedding") {
-    TORCH_CHECK(n_tokens && *n_tokens >= 1, model, " with encoder 'embedding' needs n_tokens >= 1");
-    e.embedding = owner.register_module("encoder", torch::nn::Embedding(*n_tokens, d_model));
-  } else {
-    TORCH_CHECK(false, model, " encoder must be 'linear' or 'embedding', got '", encoder, "'");
-  }
+  else
+    e.embedding = owner.register_module("encoder", torch::nn::Embedding(*stack.n_tokens(), d_model));
   return e;
 }
 
@@ -84,9 +93,7 @@ torch::Tensor ResidualBlocks::forward(torch::Tensor h) {
 }
 
 ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const ResidualStackOptions& stack, bool output_conv) {
-  const auto layer =
-      multires_layer_options(stack.d_model(), stack.kernel_size(), stack.depth(), stack.hinit(), stack.tree_select(),
-                             stack.max_length(), stack.dropout(), stack.d_mem(), stack.indep_res_init());
+  const auto layer = multires_layer_options(stack);
   const int64_t d = stack.d_model();
   const bool batchnorm = stack.batchnorm();
   ResidualBlocks b;
@@ -109,14 +116,19 @@ ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const Residual
   return b;
 }
 
+void validate(const MultiresNetOptions& o) {
+  check_option(o.d_input(), at_least(1), "MultiresNetOptions::d_input");
+  check_option(o.d_output(), at_least(1), "MultiresNetOptions::d_output");
+  validate(o.stack());
+}
+
 MultiresNetImpl::MultiresNetImpl(MultiresNetOptions options_) : options(std::move(options_)) { reset(); }
 
 void MultiresNetImpl::reset() {
   const auto& o = options;
-  check_stack_options(o.stack(), "MultiresNet");
-  TORCH_CHECK(o.d_output() >= 1, "MultiresNet d_output must be >= 1, got ", o.d_output());
+  validate(o);
   // Construction order follows the reference, so a seeded init draws the same numbers.
-  encoder = register_input_encoder(*this, "MultiresNet", o.stack(), o.d_input());
+  encoder = register_input_encoder(*this, o.stack(), o.d_input());
   blocks = register_residual_blocks(*this, o.stack(), /*output_conv=*/false);
   output_mapping = register_module("output_mapping", torch::nn::Linear(o.stack().d_model(), o.d_output()));
 }

@@ -9,29 +9,35 @@
 #include <torch/torch.h>
 
 #include "nn/multires/multires_layer.h"
+#include "util/enum_names.h"
 
 namespace longconv::models {
 
-// The options MultiresNet and MultiresAR share: the input encoder and the residual stack of MultiresLayers.
+// linear: a 1x1 conv over floats [B, d_input, L]; embedding: an Embedding over int64 tokens [B, L].
+enum class InputEncoderType { Linear, Embedding };
+extern const EnumNames<InputEncoderType> kInputEncoderNames;
+
+// The options MultiresNet and MultiresAR share: the input encoder and the residual stack of MultiresLayers (the
+// reference's layer_type, whose only value is "multires").
 struct ResidualStackOptions {
   TORCH_ARG(int64_t, d_model) = 256;
   TORCH_ARG(int64_t, n_layers) = 4;
   TORCH_ARG(double, dropout) = 0.2;
   TORCH_ARG(bool, batchnorm) = false;
-  TORCH_ARG(std::string, encoder) = "linear";  // "linear" (1x1 conv over [B, d_input, L]) | "embedding" (tokens [B, L])
+  TORCH_ARG(InputEncoderType, encoder) = InputEncoderType::Linear;
   TORCH_ARG(std::optional<int64_t>, n_tokens) = std::nullopt;
-  TORCH_ARG(std::string, layer_type) = "multires";
   TORCH_ARG(std::optional<int64_t>, max_length) = std::nullopt;
   TORCH_ARG(std::optional<std::string>, hinit) = std::nullopt;
   TORCH_ARG(std::optional<int64_t>, depth) = std::nullopt;
-  TORCH_ARG(std::string, tree_select) = "fading";
+  TORCH_ARG(nn::TreeSelect, tree_select) = nn::TreeSelect::Fading;
   TORCH_ARG(std::optional<int64_t>, d_mem) = std::nullopt;
   TORCH_ARG(int64_t, kernel_size) = 2;
   TORCH_ARG(bool, indep_res_init) = false;
 };
 
-// Errors (naming `model`) for a stack no model can build.
-void check_stack_options(const ResidualStackOptions& stack, const std::string& model);
+// OptionError naming the stack's field: d_model or n_layers < 1, an embedding encoder without n_tokens >= 1, and
+// what MultiresLayer refuses of the layer options the stack makes (see multires_layer_options).
+void validate(const ResidualStackOptions& stack);
 
 struct MultiresNetOptions {
   explicit MultiresNetOptions(int64_t d_input) : d_input_(d_input) {}
@@ -39,12 +45,11 @@ struct MultiresNetOptions {
   TORCH_ARG(int64_t, d_output) = 10;
   TORCH_ARG(ResidualStackOptions, stack);
 };
+void validate(const MultiresNetOptions& options);  // d_input, d_output >= 1 and the stack's rules
 
-// Options of each MultiresLayer, as MultiresNet and MultiresAR build them.
-nn::MultiresLayerOptions multires_layer_options(int64_t d_model, int64_t kernel_size, std::optional<int64_t> depth,
-                                                const std::optional<std::string>& hinit, const std::string& tree_select,
-                                                std::optional<int64_t> max_length, double dropout,
-                                                std::optional<int64_t> d_mem, bool indep_res_init);
+// Options of each MultiresLayer, as MultiresNet and MultiresAR build them: hinit is the wavelet, max_length the
+// seq_len, d_mem the memory_size; with a wavelet its own length is the kernel size.
+nn::MultiresLayerOptions multires_layer_options(const ResidualStackOptions& stack);
 
 // The input encoder MultiresNet and MultiresAR share, registered on `owner` as "encoder": Conv1d(d_input, d_model, 1)
 // over floats [B, d_input, L] ("linear") or Embedding(n_tokens, d_model) over int64 tokens [B, L] ("embedding").
@@ -56,9 +61,7 @@ struct InputEncoder {
   torch::Tensor forward(const torch::Tensor& x);  // -> [B, d_model, L]
 };
 
-// `model` names the owner in errors.
-InputEncoder register_input_encoder(torch::nn::Module& owner, const std::string& model,
-                                    const ResidualStackOptions& stack, int64_t d_input);
+InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStackOptions& stack, int64_t d_input);
 
 // The residual blocks MultiresNet and MultiresAR share, registered on `owner` as seq_layers.i, mixing_layers.i
 // (Conv1d(d, 2d, 1) -> GLU(-2) -> Dropout1d, then Conv1d(d, d, 1) when `output_conv`: MultiresAR's mixing) and

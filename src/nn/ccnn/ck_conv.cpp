@@ -7,23 +7,27 @@
 
 namespace longconv::nn {
 
-ConvPath parse_conv_path(const std::string& name) {
-  if (name == "reference") return ConvPath::Reference;
-  if (name == "fft") return ConvPath::Fft;
-  if (name == "direct") return ConvPath::Direct;
-  if (name == "auto") return ConvPath::Auto;
-  throw std::runtime_error("conv.path: unknown value '" + name + "' (known: reference, fft, direct, auto)");
-}
+const EnumNames<ConvPath> kConvPathNames = {
+    {"reference", ConvPath::Reference}, {"fft", ConvPath::Fft}, {"direct", ConvPath::Direct}, {"auto", ConvPath::Auto}};
+const EnumNames<ResolutionChange> kResolutionChangeNames = {{"reference", ResolutionChange::Reference},
+                                                            {"resample", ResolutionChange::Resample}};
+const EnumNames<CKConvType> kCKConvTypeNames = {{"CKConv", CKConvType::CKConv},
+                                                {"SeparableCKConv", CKConvType::SeparableCKConv},
+                                                {"FlexConv", CKConvType::FlexConv},
+                                                {"SeparableFlexConv", CKConvType::SeparableFlexConv}};
 
-ResolutionChange parse_resolution_change(const std::string& name) {
-  if (name == "reference") return ResolutionChange::Reference;
-  if (name == "resample") return ResolutionChange::Resample;
-  throw std::runtime_error("conv.resolution_change: unknown value '" + name + "' (known: reference, resample)");
+const Constraint kMaskInitValue = above(0);
+const Constraint kMaskThreshold = in_open(0, 1);
+
+void validate(const GaussianMaskOptions& m) {
+  check_option(m.init_value(), kMaskInitValue, "GaussianMaskOptions::init_value");
+  check_option(m.threshold(), kMaskThreshold, "GaussianMaskOptions::threshold");
 }
 
 namespace {
 
-// kernel.size as the reference reads it: "same", "full" or an odd integer; nullopt for "same"/"full".
+// kernel_size as the reference reads it: "same", "full" or an odd integer; nullopt for "same"/"full" and for
+// anything else (which validate refuses).
 std::optional<int64_t> fixed_kernel_size(const std::string& size) {
   if (size == "same" || size == "full") return std::nullopt;
   size_t used = 0;
@@ -31,36 +35,37 @@ std::optional<int64_t> fixed_kernel_size(const std::string& size) {
   try {
     value = std::stoll(size, &used);
   } catch (const std::exception&) {
-    used = 0;
+    return std::nullopt;
   }
-  if (used != size.size() || used == 0 || value < 1 || value % 2 == 0)
-    throw std::runtime_error("kernel.size: expected 'same', 'full' or an odd integer >= 1, got '" + size + "'");
+  if (used != size.size() || value < 1 || value % 2 == 0) return std::nullopt;
   return value;
 }
 
 }  // namespace
 
+void validate(const CKConvOptions& o) {
+  check_option(o.data_dim(), in_closed(1, 3), "CKConvOptions::data_dim");
+  check_option(o.in_channels(), at_least(1), "CKConvOptions::in_channels");
+  check_option(o.out_channels(), at_least(1), "CKConvOptions::out_channels");
+  check_option_rule(!o.causal() || o.data_dim() == 1, o.causal(), "CKConvOptions::causal",
+                    fmt::format("causal convolutions are 1D only, got data_dim {}", o.data_dim()));
+  const std::string& size = o.kernel_size();
+  check_option_rule(size == "same" || size == "full" || fixed_kernel_size(size), size, "CKConvOptions::kernel_size",
+                    fmt::format("expected 'same', 'full' or an odd integer >= 1, got '{}'", size));
+  check_option(o.train_resolution(), at_least(2), "CKConvOptions::train_resolution");
+  check_option(o.stride(), one_of({1}), "CKConvOptions::stride");
+  validate(o.kernel());
+  if (o.mask()) validate(*o.mask());
+}
+
 CKConvImpl::CKConvImpl(CKConvOptions options_) : options(std::move(options_)) {
   const auto& o = options;
+  validate(o);
   const int64_t d = o.data_dim(), in = o.in_channels(), out = o.out_channels();
-  TORCH_CHECK(d >= 1 && d <= 3, "CKConv data_dim must be 1, 2 or 3, got ", d);
-  TORCH_CHECK(in >= 1 && out >= 1, "CKConv channels must be >= 1, got ", in, " -> ", out);
-  if (o.causal() && d != 1)
-    throw std::runtime_error("conv.causal: causal convolutions are 1D only, got data_dim " + std::to_string(d));
-  fixed_kernel_size(o.kernel_size());
-  if (o.train_resolution() && *o.train_resolution() < 2)
-    throw std::runtime_error("conv.train_resolution: expected >= 2, got " + std::to_string(*o.train_resolution()));
 
   KernelNetOptions k = o.kernel();
   k.data_dim(d).out_channels(o.separable() ? in : in * out).causal(o.causal());
-  if (o.mask()) {
-    const auto& m = *o.mask();
-    if (!(m.init_value() > 0))
-      throw std::runtime_error("mask.init_value: expected > 0, got " + std::to_string(m.init_value()));
-    if (!(m.threshold() > 0 && m.threshold() < 1))
-      throw std::runtime_error("mask.threshold: expected in (0, 1), got " + std::to_string(m.threshold()));
-    k.init_spatial_value(m.init_value() * 1.667);  // FlexConvBase overwrites kernel.init_spatial_value
-  }
+  if (o.mask()) k.init_spatial_value(o.mask()->init_value() * 1.667);  // FlexConvBase overwrites it
   // Same construction order as the reference: Kernel, bias, mask, channel_mixer.
   Kernel = register_module("Kernel", make_kernel_net(k));
   if (o.bias()) bias = register_parameter("bias", torch::zeros({o.separable() ? in : out}));
@@ -85,12 +90,10 @@ CKConvImpl::CKConvImpl(CKConvOptions options_) : options(std::move(options_)) {
   }
 }
 
-std::vector<torch::Tensor> CKConvImpl::mask_parameters() const {
-  std::vector<torch::Tensor> params;
-  if (!options.mask()) return params;
-  params.push_back(mask_width_param);
-  if (options.mask()->learn_mean()) params.push_back(mask_mean_param);
-  return params;
+std::vector<std::string> CKConvImpl::mask_parameter_names() const {
+  if (!options.mask()) return {};
+  if (options.mask()->learn_mean()) return {"mask_width_param", "mask_mean_param"};
+  return {"mask_width_param"};
 }
 
 torch::Tensor CKConvImpl::grid(int64_t length, torch::Dtype dtype, torch::Device device) {

@@ -24,6 +24,8 @@
 #include "nn/ccnn/kernel_conv.h"
 #include "nn/ccnn/kernel_net.h"
 #include "nn/common/pointwise_linear.h"
+#include "util/enum_names.h"
+#include "util/option_check.h"
 
 namespace longconv::nn {
 
@@ -34,7 +36,7 @@ enum class ConvPath {
   Direct,     // always conv1d/2d/3d
   Auto,       // whichever kernel_conv_cost estimates cheaper (exact FFT lengths)
 };
-ConvPath parse_conv_path(const std::string& name);  // "reference" | "fft" | "direct" | "auto"
+extern const EnumNames<ConvPath> kConvPathNames;  // reference, fft, direct, auto
 
 // What happens when the input resolution differs from the one the kernel was trained at.
 enum class ResolutionChange {
@@ -42,7 +44,11 @@ enum class ResolutionChange {
   Resample,   // the same continuous kernel on a grid r times finer (r = input size / train resolution), the response
               // scaled by 1 / r^data_dim: what the paper's resolution-change claim needs
 };
-ResolutionChange parse_resolution_change(const std::string& name);  // "reference" | "resample"
+extern const EnumNames<ResolutionChange> kResolutionChangeNames;  // reference, resample
+
+// The four convs by the reference's class names; CCNN's conv.type.
+enum class CKConvType { CKConv, SeparableCKConv, FlexConv, SeparableFlexConv };
+extern const EnumNames<CKConvType> kCKConvTypeNames;
 
 struct GaussianMaskOptions {
   TORCH_ARG(double, init_value) = 0.075;  // sigma at init
@@ -50,6 +56,9 @@ struct GaussianMaskOptions {
   TORCH_ARG(bool, dynamic_cropping) = true;
   TORCH_ARG(bool, learn_mean) = false;
 };
+extern const Constraint kMaskInitValue;  // > 0
+extern const Constraint kMaskThreshold;  // in (0, 1)
+void validate(const GaussianMaskOptions& options);
 
 struct CKConvOptions {
   CKConvOptions(int64_t in_channels, int64_t out_channels, int64_t data_dim)
@@ -66,12 +75,17 @@ struct CKConvOptions {
   TORCH_ARG(bool, causal) = false;
   TORCH_ARG(bool, use_fft) = false;
   TORCH_ARG(bool, bias) = true;
+  TORCH_ARG(int64_t, stride) = 1;  // the reference's argument; only 1 is implemented (there too)
   TORCH_ARG(std::optional<GaussianMaskOptions>, mask) = std::nullopt;  // set: FlexConv
   TORCH_ARG(ConvPath, path) = ConvPath::Reference;
   TORCH_ARG(ResolutionChange, resolution_change) = ResolutionChange::Reference;
   // Resample: the input size (last dim) the kernel was trained at; nullopt = train_length (right for size "same").
   TORCH_ARG(std::optional<int64_t>, train_resolution) = std::nullopt;
 };
+
+// OptionError naming the field: data_dim outside 1-3, channels < 1, causal with data_dim > 1, a kernel_size other
+// than same/full/odd integer, train_resolution < 2, and the kernel net's and mask's own rules.
+void validate(const CKConvOptions& options);
 
 class CKConvImpl : public torch::nn::Module {
  public:
@@ -82,9 +96,9 @@ class CKConvImpl : public torch::nn::Module {
   void to(torch::Dtype dtype, bool non_blocking = false) override;
   void to(torch::Device device, bool non_blocking = false) override;
 
-  // The mask's learnable parameters (mask_width_param, and mask_mean_param when learn_mean); empty for CKConv.
-  // For an optimizer param group with lr * optimizer.mask_lr_ratio.
-  std::vector<torch::Tensor> mask_parameters() const;
+  // Names, relative to this module, of the mask's learnable parameters: mask_width_param, and mask_mean_param when
+  // learn_mean; none for CKConv. The training hooks give them their own learning rate.
+  std::vector<std::string> mask_parameter_names() const;
 
   CKConvOptions options;
   std::shared_ptr<KernelNetImpl> Kernel;

@@ -36,8 +36,7 @@ torch::Tensor MAGNetLayerImpl::forward(const torch::Tensor& positions) {
 
 MAGNetImpl::MAGNetImpl(const KernelNetOptions& o) {
   const int64_t d = o.data_dim(), h = o.hidden_channels(), n = o.no_layers();
-  TORCH_CHECK(n >= 1, "MAGNet no_layers must be >= 1, got ", n);
-  TORCH_CHECK(h >= 1, "MAGNet hidden channels must be >= 1, got ", h);
+  validate(o);
   // Construction order of MFNBase then MAGNet: linears, output_linear, filters, then the re-initialisation.
   linears = register_module("linears", torch::nn::ModuleList());
   for (int64_t l = 0; l < n; ++l) linears->push_back(PointwiseLinear(h, h, d, o.bias()));

@@ -7,19 +7,19 @@ namespace longconv::nn {
 namespace {
 
 // kaiming_uniform_ gain of the reference's MLP init: relu / leaky_relu (a = 0) for those nonlinearities, else linear.
-torch::nn::init::NonlinearityType gain_for(const std::string& nonlinearity) {
-  if (nonlinearity == "ReLU") return torch::kReLU;
-  if (nonlinearity == "LeakyReLU") return torch::kLeakyReLU;
+torch::nn::init::NonlinearityType gain_for(Activation nonlinearity) {
+  if (nonlinearity == Activation::ReLU) return torch::kReLU;
+  if (nonlinearity == Activation::LeakyReLU) return torch::kLeakyReLU;
   return torch::kLinear;
 }
 
 void append_group(torch::nn::Sequential& seq, int64_t in, int64_t out, const KernelNetOptions& o) {
   seq->push_back(PointwiseLinear(in, out, o.data_dim(), o.bias()));
   seq->push_back(torch::nn::Identity());
-  seq->push_back(make_activation(o.nonlinearity(), "kernel.nonlinearity"));
+  seq->push_back(make_activation(o.nonlinearity()));
 }
 
-void init_linears(torch::nn::Sequential& seq, const std::string& nonlinearity) {
+void init_linears(torch::nn::Sequential& seq, Activation nonlinearity) {
   for (auto& m : seq->modules(/*include_self=*/false)) {
     if (auto* lin = m->as<PointwiseLinearImpl>()) {
       torch::nn::init::kaiming_uniform_(lin->weight, 0.0, torch::kFanIn, gain_for(nonlinearity));
@@ -31,8 +31,7 @@ void init_linears(torch::nn::Sequential& seq, const std::string& nonlinearity) {
 }  // namespace
 
 MLPImpl::MLPImpl(const KernelNetOptions& o) {
-  TORCH_CHECK(o.norm() == "Identity", "MLP kernel norm '", o.norm(), "' is not supported (Identity only)");
-  TORCH_CHECK(o.no_layers() >= 2, "MLP no_layers must be >= 2, got ", o.no_layers());
+  validate(o);
   const int64_t h = o.hidden_channels();
   // Reference order: hidden layers, output layer, their init, then the input layers and their init.
   hidden_layers = register_module("hidden_layers", torch::nn::Sequential());

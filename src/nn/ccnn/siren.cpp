@@ -17,8 +17,7 @@ torch::Tensor SIRENLayerImpl::forward(const torch::Tensor& x) { return omega_0 *
 
 SIRENImpl::SIRENImpl(const KernelNetOptions& o) {
   const int64_t d = o.data_dim(), h = o.hidden_channels();
-  TORCH_CHECK(o.no_layers() >= 2, "SIREN no_layers must be >= 2, got ", o.no_layers());
-  TORCH_CHECK(o.omega_0() != 0.0, "SIREN omega_0 must be non-zero");
+  validate(o);
   kernel_net = register_module("kernel_net", torch::nn::ModuleList());
   for (int64_t l = 0; l < o.no_layers() - 1; ++l) {
     layers.push_back(SIRENLayer(l == 0 ? d : h, h, d, o.omega_0(), o.bias()));

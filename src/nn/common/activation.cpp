@@ -1,22 +1,34 @@
 #include "nn/common/activation.h"
 
-#include <stdexcept>
-
 #include "nn/common/gelu.h"
 
 namespace longconv::nn {
 
-torch::nn::AnyModule make_activation(const std::string& name, const std::string& key) {
-  if (name == "Identity") return torch::nn::AnyModule(torch::nn::Identity());
-  if (name == "ReLU") return torch::nn::AnyModule(torch::nn::ReLU());
-  if (name == "LeakyReLU") return torch::nn::AnyModule(torch::nn::LeakyReLU());
-  if (name == "GELU") return torch::nn::AnyModule(Gelu());
-  if (name == "Tanh") return torch::nn::AnyModule(torch::nn::Tanh());
-  if (name == "Sigmoid") return torch::nn::AnyModule(torch::nn::Sigmoid());
-  if (name == "SiLU") return torch::nn::AnyModule(torch::nn::SiLU());
-  if (name == "ELU") return torch::nn::AnyModule(torch::nn::ELU());
-  throw std::runtime_error(key + ": unknown nonlinearity '" + name +
-                           "' (known: Identity, ReLU, LeakyReLU, GELU, Tanh, Sigmoid, SiLU, ELU)");
+const EnumNames<Activation> kActivationNames = {{"Identity", Activation::Identity},   {"ReLU", Activation::ReLU},
+                                                {"LeakyReLU", Activation::LeakyReLU}, {"GELU", Activation::GELU},
+                                                {"Tanh", Activation::Tanh},           {"Sigmoid", Activation::Sigmoid},
+                                                {"SiLU", Activation::SiLU},           {"ELU", Activation::ELU}};
+
+torch::nn::AnyModule make_activation(Activation activation) {
+  switch (activation) {
+    case Activation::Identity:
+      return torch::nn::AnyModule(torch::nn::Identity());
+    case Activation::ReLU:
+      return torch::nn::AnyModule(torch::nn::ReLU());
+    case Activation::LeakyReLU:
+      return torch::nn::AnyModule(torch::nn::LeakyReLU());
+    case Activation::GELU:
+      return torch::nn::AnyModule(Gelu());
+    case Activation::Tanh:
+      return torch::nn::AnyModule(torch::nn::Tanh());
+    case Activation::Sigmoid:
+      return torch::nn::AnyModule(torch::nn::Sigmoid());
+    case Activation::SiLU:
+      return torch::nn::AnyModule(torch::nn::SiLU());
+    case Activation::ELU:
+      return torch::nn::AnyModule(torch::nn::ELU());
+  }
+  TORCH_CHECK(false, "make_activation: value out of range");
 }
 
 }  // namespace longconv::nn

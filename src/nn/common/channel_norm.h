@@ -2,11 +2,14 @@
 // by data_dim), "LayerNorm" (ckconv.nn.LayerNorm: torch LayerNorm over C, registered as submodule `ln`), "Identity".
 #pragma once
 
-#include <string>
-
 #include <torch/torch.h>
 
+#include "util/enum_names.h"
+
 namespace longconv::nn {
+
+enum class ChannelNorm { BatchNorm, LayerNorm, Identity };
+extern const EnumNames<ChannelNorm> kChannelNormNames;
 
 class ChannelLayerNormImpl : public torch::nn::Module {
  public:
@@ -16,6 +19,6 @@ class ChannelLayerNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ChannelLayerNorm);
 
-torch::nn::AnyModule make_channel_norm(const std::string& name, int64_t channels, int64_t data_dim);
+torch::nn::AnyModule make_channel_norm(ChannelNorm norm, int64_t channels, int64_t data_dim);
 
 }  // namespace longconv::nn

@@ -1,12 +1,15 @@
 #include "nn/common/dropout_nd.h"
 
-#include <stdexcept>
-
 namespace longconv::nn {
 
+const EnumNames<DropoutType> kDropoutTypeNames = {{"Dropout", DropoutType::Dropout},
+                                                  {"Dropout1d", DropoutType::Dropout1d},
+                                                  {"Dropout2d", DropoutType::Dropout2d},
+                                                  {"Dropout3d", DropoutType::Dropout3d}};
+const Constraint kDropoutProbability = in_closed(0, 1);
+
 DropoutNdImpl::DropoutNdImpl(double p_, bool channelwise_) : p(p_), channelwise(channelwise_) {
-  if (!(p >= 0.0 && p <= 1.0))
-    throw std::runtime_error("net.dropout: expected a probability in [0, 1], got " + std::to_string(p));
+  check_option(p_, kDropoutProbability, "dropout probability");
 }
 
 torch::Tensor DropoutNdImpl::forward(const torch::Tensor& x) {
@@ -14,11 +17,6 @@ torch::Tensor DropoutNdImpl::forward(const torch::Tensor& x) {
   return channelwise ? torch::feature_dropout(x, p, true) : torch::dropout(x, p, true);
 }
 
-DropoutNd make_dropout(const std::string& type, double p) {
-  if (type == "Dropout") return DropoutNd(p, false);
-  if (type == "Dropout1d" || type == "Dropout2d" || type == "Dropout3d") return DropoutNd(p, true);
-  throw std::runtime_error("net.dropout_type: unknown '" + type +
-                           "' (known: Dropout, Dropout1d, Dropout2d, Dropout3d)");
-}
+DropoutNd make_dropout(DropoutType type, double p) { return DropoutNd(p, type != DropoutType::Dropout); }
 
 }  // namespace longconv::nn

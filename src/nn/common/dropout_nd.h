@@ -2,21 +2,28 @@
 // [B, C, *spatial] per example (torch 1.13's Dropout2d on [B, C, L] drops channels too).
 #pragma once
 
-#include <string>
-
 #include <torch/torch.h>
+
+#include "util/enum_names.h"
+#include "util/option_check.h"
 
 namespace longconv::nn {
 
+enum class DropoutType { Dropout, Dropout1d, Dropout2d, Dropout3d };
+extern const EnumNames<DropoutType> kDropoutTypeNames;
+extern const Constraint kDropoutProbability;  // [0, 1]
+
 class DropoutNdImpl : public torch::nn::Module {
  public:
+  // OptionError unless p is in [0, 1].
   DropoutNdImpl(double p, bool channelwise);
   torch::Tensor forward(const torch::Tensor& x);
+
   double p;
   bool channelwise;
 };
 TORCH_MODULE(DropoutNd);
 
-DropoutNd make_dropout(const std::string& type, double p);  // errors name net.dropout_type / net.dropout
+DropoutNd make_dropout(DropoutType type, double p);
 
 }  // namespace longconv::nn

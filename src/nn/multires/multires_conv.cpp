@@ -5,11 +5,7 @@
 
 namespace longconv::nn {
 
-TreeSelect parse_tree_select(const std::string& name) {
-  if (name == "fading") return TreeSelect::Fading;
-  if (name == "uniform") return TreeSelect::Uniform;
-  TORCH_CHECK(false, "tree_select must be 'fading' or 'uniform', got '", name, "'");
-}
+const EnumNames<TreeSelect> kTreeSelectNames = {{"fading", TreeSelect::Fading}, {"uniform", TreeSelect::Uniform}};
 
 MixPlan make_mix_plan(TreeSelect select, int64_t depth, int64_t kernel_size, int64_t memory_size) {
   TORCH_CHECK(depth >= 1, "MultiresConv depth must be >= 1, got ", depth);

@@ -11,11 +11,13 @@
 
 #include <torch/torch.h>
 
+#include "util/enum_names.h"
+
 namespace longconv::nn {
 
 enum class TreeSelect { Fading, Uniform };
 
-TreeSelect parse_tree_select(const std::string& name);  // "fading" | "uniform"
+extern const EnumNames<TreeSelect> kTreeSelectNames;  // fading, uniform
 
 // How one tree coefficient c enters y: y[t] += sum_{j < width} w[col + j] * c[t - j * dilation].
 // width 0: the coefficient is not part of the memory.

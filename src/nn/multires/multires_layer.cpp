@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "nn/common/gelu.h"
 #include "nn/multires/wavelets.h"
 
@@ -19,39 +21,60 @@ int64_t multires_receptive_field(int64_t depth, int64_t kernel_size) {
   return 1 + (kernel_size - 1) * ((int64_t{1} << depth) - 1);
 }
 
+const Constraint kTreeDepth = in_closed(1, 48);
+
+void validate(const MultiresLayerOptions& o) {
+  check_option(o.d_model(), at_least(1), "MultiresLayerOptions::d_model");
+  int64_t kernel_size = 0;
+  if (o.wavelet_init()) {
+    const std::string& name = *o.wavelet_init();
+    try {
+      kernel_size = static_cast<int64_t>(wavelet_filters(name).dec_lo.size());
+    } catch (const std::invalid_argument& e) {
+      throw OptionError(&o.wavelet_init(), "MultiresLayerOptions::wavelet_init", e.what());
+    }
+    check_option_rule(
+        !o.kernel_size() || *o.kernel_size() == kernel_size, o.kernel_size(), "MultiresLayerOptions::kernel_size",
+        fmt::format("{} does not match wavelet '{}' of length {}", o.kernel_size().value_or(0), name, kernel_size));
+  } else {
+    check_option_rule(o.kernel_size().has_value(), o.kernel_size(), "MultiresLayerOptions::kernel_size",
+                      "expected a value when wavelet_init is not given, got null");
+    check_option(o.kernel_size(), at_least(1), "MultiresLayerOptions::kernel_size");
+    kernel_size = *o.kernel_size();
+  }
+  check_option(o.depth(), kTreeDepth, "MultiresLayerOptions::depth");
+  if (!o.depth()) {
+    check_option_rule(o.seq_len().has_value(), o.seq_len(), "MultiresLayerOptions::seq_len",
+                      "expected a value when depth is null, got null");
+    check_option(o.seq_len(), at_least(2), "MultiresLayerOptions::seq_len");
+    check_option_rule(kernel_size >= 2, o.kernel_size(), "MultiresLayerOptions::kernel_size",
+                      fmt::format("expected >= 2 to derive the depth from seq_len, got {}", kernel_size));
+  }
+  if (o.tree_select() == TreeSelect::Uniform) {
+    check_option_rule(o.memory_size().has_value(), o.memory_size(), "MultiresLayerOptions::memory_size",
+                      "expected a value when tree_select is uniform, got null");
+    check_option(o.memory_size(), at_least(1), "MultiresLayerOptions::memory_size");
+  }
+  check_option(o.dropout(), in_closed(0, 1), "MultiresLayerOptions::dropout");
+}
+
 MultiresLayerImpl::MultiresLayerImpl(MultiresLayerOptions options_) : options(std::move(options_)) { reset(); }
 
 void MultiresLayerImpl::reset() {
+  validate(options);
   const int64_t d = options.d_model();
-  TORCH_CHECK(d >= 1, "MultiresLayer d_model must be >= 1, got ", d);
   std::optional<WaveletFilters> wavelet;
   if (options.wavelet_init()) {
     wavelet = wavelet_filters(*options.wavelet_init());
-    const auto len = static_cast<int64_t>(wavelet->dec_lo.size());
-    TORCH_CHECK(!options.kernel_size() || *options.kernel_size() == len, "MultiresLayer kernel_size ",
-                *options.kernel_size(), " does not match wavelet '", *options.wavelet_init(), "' of length ", len);
-    kernel_size = len;
+    kernel_size = static_cast<int64_t>(wavelet->dec_lo.size());
   } else {
-    TORCH_CHECK(options.kernel_size(), "MultiresLayer needs kernel_size when wavelet_init is not given");
     kernel_size = *options.kernel_size();
   }
-  TORCH_CHECK(kernel_size >= 1, "MultiresLayer kernel_size must be >= 1, got ", kernel_size);
-  if (options.depth()) {
-    depth = *options.depth();
-  } else {
-    TORCH_CHECK(options.seq_len(), "MultiresLayer needs depth or seq_len");
-    depth = multires_max_depth(*options.seq_len(), kernel_size);
-  }
-  TORCH_CHECK(depth >= 1, "MultiresLayer depth must be >= 1, got ", depth);
-  const auto select = parse_tree_select(options.tree_select());
-  if (select == TreeSelect::Fading) {
-    memory_size = depth + 1;
-  } else {
-    TORCH_CHECK(options.memory_size(), "MultiresLayer memory_size must be given when tree_select is '",
-                options.tree_select(), "'");
-    memory_size = *options.memory_size();
-  }
-  plan = make_mix_plan(select, depth, kernel_size, memory_size);
+  depth = options.depth() ? *options.depth() : multires_max_depth(*options.seq_len(), kernel_size);
+  TORCH_CHECK(kTreeDepth.holds(static_cast<double>(depth)), "MultiresLayer: seq_len ", options.seq_len().value_or(0),
+              " needs a tree depth of ", depth, ", outside ", kTreeDepth.text);
+  memory_size = options.tree_select() == TreeSelect::Fading ? depth + 1 : *options.memory_size();
+  plan = make_mix_plan(options.tree_select(), depth, kernel_size, memory_size);
 
   // Same draws in the same order as the reference constructor.
   torch::NoGradGuard no_grad;

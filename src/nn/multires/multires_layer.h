@@ -9,6 +9,7 @@
 
 #include "nn/common/dropout1d.h"
 #include "nn/multires/multires_conv.h"
+#include "util/option_check.h"
 
 namespace longconv::nn {
 
@@ -20,7 +21,7 @@ struct MultiresLayerOptions {
   // Tree depth; default: the smallest depth whose receptive field covers seq_len.
   TORCH_ARG(std::optional<int64_t>, depth) = std::nullopt;
   TORCH_ARG(std::optional<std::string>, wavelet_init) = std::nullopt;
-  TORCH_ARG(std::string, tree_select) = "fading";
+  TORCH_ARG(TreeSelect, tree_select) = TreeSelect::Fading;
   TORCH_ARG(std::optional<int64_t>, seq_len) = std::nullopt;
   TORCH_ARG(double, dropout) = 0.0;
   // Memory columns for tree_select "uniform" (fading uses depth + 1).
@@ -28,6 +29,14 @@ struct MultiresLayerOptions {
   // Initialise the residual weight w[:, -1] ~ U(-1, 1), independent of the memory size.
   TORCH_ARG(bool, indep_res_init) = false;
 };
+
+// Depth of a tree: a tree of 48 levels already spans 2^48 steps, and deeper ones overflow the index arithmetic.
+extern const Constraint kTreeDepth;  // [1, 48]
+
+// OptionError naming the field: d_model < 1; an unknown wavelet_init or a kernel_size that differs from its length;
+// no kernel_size (or < 1) without a wavelet; depth outside kTreeDepth; neither depth nor seq_len (>= 2, with
+// kernel_size >= 2 to derive the depth); tree_select uniform without memory_size >= 1; dropout outside [0, 1].
+void validate(const MultiresLayerOptions& options);
 
 // ceil(log2((L - 1) / (kernel_size - 1) + 1)): the depth at which the tree's receptive field reaches L.
 int64_t multires_max_depth(int64_t seq_len, int64_t kernel_size);

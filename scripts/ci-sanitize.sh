@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The unit and golden tiers under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/), as CI runs them.
+# LibTorch itself is not instrumented; leak checking is off because LibTorch keeps process-lifetime allocations.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLONGCONV_SANITIZE=ON -DLONGCONV_WERROR=ON \
+  -DLONGCONV_BUILD_BENCH=OFF
+cmake --build build-sanitize -j"$(nproc)" --target longconv longconv_unit_tests longconv_golden_tests
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-sanitize -L 'unit|golden' --output-on-failure -j"$(nproc)"
