@@ -28,6 +28,14 @@ struct CheckpointInfo {
 std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,
                               const LrSchedule& schedule, const CheckpointInfo& info);
 
+// Every load first checks the CRC-32 of each record of the archive: a corrupt byte anywhere is an error naming `path`
+// and the record ("record 'archive/data/7' (4096 bytes) fails its CRC-32 check ...").
+
+// Checks `path` as load_checkpoint would, without a model: the CRC-32s, the format, the model entries being tensors
+// and the optimizer, scheduler and RNG entries being present. Returns its info; throws what load_checkpoint would.
+// For choosing a checkpoint to resume from (e.g. falling back to the previous epoch's when the last one is damaged).
+CheckpointInfo verify_checkpoint(const std::string& path);
+
 // Reads `path` and loads the model strictly (missing/unexpected keys listed). When non-null, also restores the
 // optimizer and the schedule; `restore_rng` sets the default generators' states. Every fault names `path`.
 CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model,
