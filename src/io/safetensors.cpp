@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -61,9 +62,18 @@ class Parser {
     if (header_size > bytes_.size() - 8)
       throw fault(fmt::format("header length {} runs past the end of the file ({} bytes)", header_size, bytes_.size()));
 
+    // nlohmann keeps the last of two equal keys, so a duplicate tensor would surface as a gap in the data: the
+    // parser's callback sees every top-level key (depth 1) first.
+    std::set<std::string> names;
+    const auto refuse_duplicates = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+      if (depth == 1 && event == nlohmann::json::parse_event_t::key && !names.insert(parsed.get<std::string>()).second)
+        throw fault(fmt::format("duplicate key '{}' in the header", parsed.get<std::string>()));
+      return true;
+    };
     nlohmann::json header;
     try {
-      header = nlohmann::json::parse(bytes_.begin() + 8, bytes_.begin() + 8 + static_cast<std::ptrdiff_t>(header_size));
+      header = nlohmann::json::parse(bytes_.begin() + 8, bytes_.begin() + 8 + static_cast<std::ptrdiff_t>(header_size),
+                                     refuse_duplicates);
     } catch (const nlohmann::json::parse_error& e) {
       throw fault(std::string("invalid JSON header: ") + e.what());
     }
@@ -186,7 +196,10 @@ void write_safetensors(const std::string& path, const std::map<std::string, torc
   if (!metadata.empty()) header[kMetadataKey] = metadata;
   std::vector<torch::Tensor> data;
   uint64_t offset = 0;
-  for (const auto& [name, tensor] : tensors) {
+  for (const auto& item : tensors) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+    const std::string& name = item.first;
+    const torch::Tensor& tensor = item.second;
     if (name == kMetadataKey) throw fault("tensor name '__metadata__' is reserved");
     if (!tensor.defined()) throw fault("tensor '" + name + "' is undefined");
     const Dtype* dtype = find_dtype([&](const Dtype& d) { return d.type == tensor.scalar_type(); });

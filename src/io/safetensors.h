@@ -15,8 +15,8 @@ struct Safetensors {
 };
 
 // Throws std::runtime_error "<path>: <fault>" for every malformed input: truncated file, header length past the end,
-// bad JSON, missing/ill-typed fields, unknown dtype, offsets out of range / overlapping / not covering the data,
-// shape not matching the byte count.
+// bad JSON, a duplicate key, missing/ill-typed fields, unknown dtype, offsets out of range / overlapping / not covering
+// the data, shape not matching the byte count.
 Safetensors read_safetensors(const std::string& path);
 // Parses an in-memory image; `origin` names it in errors.
 Safetensors parse_safetensors(const std::string& bytes, const std::string& origin);

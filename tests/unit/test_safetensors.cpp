@@ -215,3 +215,11 @@ TEST(SafetensorsMalformed, TrailingBytes) {
   expect_rejected(image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", std::string(10, '\0')),
                   {"2 trailing bytes"});
 }
+
+// JSON objects keep one value per key, so the first "t" would have vanished and left its bytes as a gap.
+TEST(SafetensorsMalformed, DuplicateKey) {
+  expect_rejected(image(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                        R"("t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                        std::string(8, '\0')),
+                  {"duplicate key 't'"});
+}
