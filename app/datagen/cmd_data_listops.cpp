@@ -14,6 +14,7 @@ void add_data_listops_command(CLI::App& app) {
     std::string out;
     uint64_t seed = 0;
     std::vector<int64_t> sizes = {96000, 2000, 2000};
+    bool replace = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--out", args->out, "directory to write basic_{train,val,test}.tsv into")->required();
@@ -23,13 +24,14 @@ void add_data_listops_command(CLI::App& app) {
       ->expected(3)
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_flag("--replace", args->replace, "replace a ListOps dataset already in --out (swapped in when complete)");
   cmd->callback([args] {
     data::ListOpsGeneratorOptions o;
     o.seed = args->seed;
     o.n_train = args->sizes[0];
     o.n_val = args->sizes[1];
     o.n_test = args->sizes[2];
-    data::write_listops(args->out, o);
+    data::write_listops(args->out, o, args->replace);
     fmt::print("wrote {} train, {} val, {} test expressions to {}\n", o.n_train, o.n_val, o.n_test, args->out);
   });
 }

@@ -23,6 +23,8 @@ void add_data_speech_command(CLI::App& app) {
   cmd->add_option("--classes", options->classes, "10: the ten command words; 35: every word")
       ->capture_default_str()
       ->check(CLI::IsMember({int64_t{10}, int64_t{35}}));
+  cmd->add_flag("--replace", options->replace,
+                "replace a Speech Commands set already in --out (swapped in when complete)");
   cmd->callback([options] {
     init_runtime(0);  // clips are synthesised in parallel, one espeak-ng/sox pair per core
     const data::SpeechGeneratorSummary s = data::generate_speech_commands(*options);

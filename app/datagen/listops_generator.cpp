@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "datagen/staged_dataset_dir.h"
 #include "io/atomic_file.h"
 #include "util/random.h"
 
@@ -86,6 +87,13 @@ std::vector<ListOpsExample> generate_listops(const ListOpsGeneratorOptions& o) {
                                 std::to_string(o.n_val) + "," + std::to_string(o.n_test));
   if (o.max_args < 2) throw std::invalid_argument("listops generator: max_args must be >= 2");
   if (o.max_depth < 1) throw std::invalid_argument("listops generator: max_depth must be >= 1");
+  // Every expression is held in memory until written (for de-duplication); refused before anything is allocated.
+  if (o.n_train > kMaxExamples || o.n_val > kMaxExamples || o.n_test > kMaxExamples ||
+      o.n_train + o.n_val + o.n_test > kMaxExamples)
+    throw std::invalid_argument("listops generator: at most " + std::to_string(kMaxExamples) +
+                                " expressions in all (each is held in memory, ~6.5 KB), got sizes " +
+                                std::to_string(o.n_train) + "," + std::to_string(o.n_val) + "," +
+                                std::to_string(o.n_test));
   const auto total = static_cast<size_t>(o.n_train + o.n_val + o.n_test);
   std::mt19937_64 rng(o.seed);
   std::vector<ListOpsExample> examples;
@@ -104,16 +112,20 @@ std::vector<ListOpsExample> generate_listops(const ListOpsGeneratorOptions& o) {
   return examples;
 }
 
-void write_listops(const std::string& dir, const ListOpsGeneratorOptions& o) {
+void write_listops(const std::string& dir, const ListOpsGeneratorOptions& o, bool replace) {
+  if (o.n_train < 1 || o.n_val < 1 || o.n_test < 1)
+    throw std::invalid_argument(
+        "listops generator: every split needs an example (the reader refuses an empty one), "
+        "got sizes " +
+        std::to_string(o.n_train) + "," + std::to_string(o.n_val) + "," + std::to_string(o.n_test));
+  StagedDatasetDir out(dir, replace, "basic_train.tsv", "data listops");
   const std::vector<ListOpsExample> examples = generate_listops(o);
-  std::filesystem::create_directories(dir);
-  const auto path = [&](const std::string& split) {
-    return (std::filesystem::path(dir) / ("basic_" + split + ".tsv")).string();
-  };
+  const auto path = [&](const std::string& split) { return (out.path() / ("basic_" + split + ".tsv")).string(); };
   const auto n_train = static_cast<size_t>(o.n_train), n_val = static_cast<size_t>(o.n_val);
   write_split(path("train"), examples, 0, n_train);
   write_split(path("val"), examples, n_train, n_train + n_val);
   write_split(path("test"), examples, n_train + n_val, examples.size());
+  out.commit();
 }
 
 }  // namespace longconv::data

@@ -23,10 +23,16 @@ struct ListOpsExample {
   int target = 0;
 };
 
+// Every expression is held in memory (about 6.5 KB of text each): a larger request is refused before anything is
+// allocated.
+constexpr int64_t kMaxExamples = 1'000'000;
+
 // n_train + n_val + n_test distinct expressions, in the order drawn (the first n_train are the training split).
 std::vector<ListOpsExample> generate_listops(const ListOpsGeneratorOptions& options);
 
-// Writes basic_train.tsv, basic_val.tsv and basic_test.tsv (header "Source\tTarget") into `dir`, atomically.
-void write_listops(const std::string& dir, const ListOpsGeneratorOptions& options);
+// Writes basic_train.tsv, basic_val.tsv and basic_test.tsv (header "Source\tTarget") into the directory `dir`, whole
+// or not at all (StagedDatasetDir): an existing dataset there is an error unless `replace`. Every split needs >= 1
+// example.
+void write_listops(const std::string& dir, const ListOpsGeneratorOptions& options, bool replace = false);
 
 }  // namespace longconv::data

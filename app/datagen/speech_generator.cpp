@@ -1,7 +1,6 @@
 #include "datagen/speech_generator.h"
 
 #include <ATen/Parallel.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +13,7 @@
 
 #include "data/datasets/speech_commands.h"
 #include "data/formats/wav.h"
+#include "datagen/staged_dataset_dir.h"
 #include "io/atomic_file.h"
 #include "util/process.h"
 #include "util/random.h"
@@ -93,26 +93,17 @@ std::vector<int16_t> synthesize_clip(const std::string& word, std::mt19937_64& r
   return clip;
 }
 
-}  // namespace
+struct Job {
+  size_t word;
+  int64_t index;
+};
 
-SpeechGeneratorSummary generate_speech_commands(const SpeechGeneratorOptions& options) {
-  const std::vector<std::string>& words = speech_commands_words(options.classes);
-  if (options.per_word < 3)
-    throw std::invalid_argument("speech generator: per_word must be >= 3 (a clip for each split), got " +
-                                std::to_string(options.per_word));
-  if (options.out_dir.empty()) throw std::invalid_argument("speech generator: no output directory");
-  const fs::path root(options.out_dir);
+// Writes every job's clip under `root` and returns their names (relative to it), in job order.
+std::vector<std::string> write_clips(const SpeechGeneratorOptions& options, const std::vector<std::string>& words,
+                                     const std::vector<Job>& jobs, const fs::path& root) {
   for (const auto& word : words) fs::create_directories(root / word);
-  const ScratchDir scratch{root / fmt::format(".generate-{}", ::getpid())};
+  const ScratchDir scratch{root / ".generate"};
   fs::create_directories(scratch.path);
-
-  struct Job {
-    size_t word;
-    int64_t index;
-  };
-  std::vector<Job> jobs;
-  for (size_t w = 0; w < words.size(); ++w)
-    for (int64_t i = 0; i < options.per_word; ++i) jobs.push_back({w, i});
   std::vector<std::string> names(jobs.size());
   // Each clip has its own seeded generator, so the output does not depend on the thread count.
   at::parallel_for(0, static_cast<int64_t>(jobs.size()), 1, [&](int64_t first, int64_t last) {
@@ -125,6 +116,21 @@ SpeechGeneratorSummary generate_speech_commands(const SpeechGeneratorOptions& op
       io::write_file_atomic((root / names[j]).string(), encode_wav_pcm16(clip, kSpeechSampleRate));
     }
   });
+  return names;
+}
+
+}  // namespace
+
+SpeechGeneratorSummary generate_speech_commands(const SpeechGeneratorOptions& options) {
+  const std::vector<std::string>& words = speech_commands_words(options.classes);
+  if (options.per_word < 3)
+    throw std::invalid_argument("speech generator: per_word must be >= 3 (a clip for each split), got " +
+                                std::to_string(options.per_word));
+  StagedDatasetDir out(options.out_dir, options.replace, "validation_list.txt", "data speech");
+  std::vector<Job> jobs;
+  for (size_t w = 0; w < words.size(); ++w)
+    for (int64_t i = 0; i < options.per_word; ++i) jobs.push_back({w, i});
+  const std::vector<std::string> names = write_clips(options, words, jobs, out.path());
 
   SpeechGeneratorSummary summary;
   std::string validation, testing;
@@ -140,8 +146,9 @@ SpeechGeneratorSummary generate_speech_commands(const SpeechGeneratorOptions& op
       ++summary.train;
     }
   }
-  io::write_file_atomic((root / "validation_list.txt").string(), validation);
-  io::write_file_atomic((root / "testing_list.txt").string(), testing);
+  io::write_file_atomic((out.path() / "validation_list.txt").string(), validation);
+  io::write_file_atomic((out.path() / "testing_list.txt").string(), testing);
+  out.commit();
   return summary;
 }
 

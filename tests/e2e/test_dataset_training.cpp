@@ -2,8 +2,6 @@
 // formats, and the speech generator.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -97,12 +95,32 @@ TEST(DatasetTraining, SpeechGeneratorWritesTheLayout) {
       ++clips;
     }
   EXPECT_EQ(clips, 30);
-  EXPECT_FALSE(std::filesystem::exists(dir.file("sc/.generate-" + std::to_string(::getpid()))));
-  // Same seed, same clips and splits (the audio is not bit-identical: espeak-ng's noise sources are unseeded).
-  const auto again = run_cli(dir, "data speech --out " + dir.file("sc2") + " --per-word 3 --seed 7");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("sc/.generate")));
+  // Same seed, same clips and splits (the audio is not bit-identical: espeak-ng's noise sources are unseeded),
+  // here replacing the first set whole.
+  const std::string validation = test::slurp(dir.file("sc/validation_list.txt"));
+  const std::string testing = test::slurp(dir.file("sc/testing_list.txt"));
+  const auto again = run_cli(dir, "data speech --out " + dir.file("sc") + " --per-word 3 --seed 7 --replace");
   ASSERT_EQ(again.code, 0) << again.err;
-  EXPECT_EQ(test::slurp(dir.file("sc/validation_list.txt")), test::slurp(dir.file("sc2/validation_list.txt")));
-  EXPECT_EQ(test::slurp(dir.file("sc/testing_list.txt")), test::slurp(dir.file("sc2/testing_list.txt")));
+  EXPECT_EQ(test::slurp(dir.file("sc/validation_list.txt")), validation);
+  EXPECT_EQ(test::slurp(dir.file("sc/testing_list.txt")), testing);
+  for (const auto& name : dir.entries()) EXPECT_NE(name[0], '.') << "staging directory " << name << " left behind";
+}
+
+// `data speech --out` into an existing set mixed old and new clips, so old validation and test clips became training
+// clips. Refused before anything is synthesised (no espeak-ng needed).
+TEST(DatasetTraining, SpeechGeneratorRefusesAnExistingSet) {
+  const TempDir dir;
+  std::filesystem::create_directories(dir.file("sc"));
+  test::write_speech_dir(dir.file("sc"), 10, 3);
+  const std::string validation = test::slurp(dir.file("sc/validation_list.txt"));
+  const auto r = run_cli(dir, "data speech --out " + dir.file("sc") + " --per-word 3");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("data speech: --out " + dir.file("sc") + " holds a dataset already; pass --replace"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(test::slurp(dir.file("sc/validation_list.txt")), validation);
+  for (const auto& name : dir.entries()) EXPECT_NE(name[0], '.') << "staging directory " << name << " left behind";
 }
 
 TEST(DatasetTraining, SpeechGeneratorNamesAMissingTool) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -158,4 +159,32 @@ TEST(ListOpsGenerator, GeneratedFilesTrainEndToEnd) {
   longconv::test::TempDir dir;
   ASSERT_EQ(run_cli(dir, "data listops --out " + dir.file("listops") + " --sizes 8,4,4").code, 0);
   longconv::test::expect_trains(dir, "  name: listops\n  data_dir: " + dir.file("listops") + "\n");
+}
+
+// --sizes 0,0,0 wrote a set the reader refuses; 1000000000000,1,1 ended in std::bad_alloc.
+TEST(ListOpsGenerator, EmptyOrHugeSizesAreNamedErrors) {
+  longconv::test::TempDir dir;
+  auto r = run_cli(dir, "data listops --out " + dir.file("x") + " --sizes 0,0,0");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("every split needs an example"), std::string::npos) << r.err;
+  r = run_cli(dir, "data listops --out " + dir.file("x") + " --sizes 1000000000000,1,1");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("at most 1000000 expressions in all"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x"))) << "nothing is written for refused sizes";
+}
+
+// `data listops --out` replaced an existing set's TSVs in place.
+TEST(ListOpsGenerator, AnExistingSetIsReplacedOnlyWithReplace) {
+  longconv::test::TempDir dir;
+  const std::string out = dir.file("listops");
+  ASSERT_EQ(run_cli(dir, "data listops --out " + out + " --seed 1 --sizes 3,1,1").code, 0);
+  const std::string before = slurp(out + "/basic_train.tsv");
+  auto r = run_cli(dir, "data listops --out " + out + " --seed 2 --sizes 3,1,1");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("holds a dataset already; pass --replace"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(out + "/basic_train.tsv"), before);
+  r = run_cli(dir, "data listops --out " + out + " --seed 2 --sizes 3,1,1 --replace");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(slurp(out + "/basic_train.tsv"), before);
+  for (const auto& name : dir.entries()) EXPECT_NE(name[0], '.') << "staging directory " << name << " left behind";
 }
