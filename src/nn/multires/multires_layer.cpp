@@ -1,6 +1,7 @@
 #include "nn/multires/multires_layer.h"
 
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,11 @@ void validate(const MultiresLayerOptions& o) {
     kernel_size = *o.kernel_size();
   }
   check_option(o.depth(), kTreeDepth, "MultiresLayerOptions::depth");
+  // The receptive field 1 + (kernel_size - 1) * (2^depth - 1) must fit in int64 (info prints it, the plan uses it).
+  check_option_rule(
+      !o.depth() || kernel_size - 1 <= (std::numeric_limits<int64_t>::max() - 1) / ((int64_t{1} << *o.depth()) - 1),
+      o.kernel_size(), "MultiresLayerOptions::kernel_size",
+      fmt::format("{} with depth {} gives a receptive field beyond int64", kernel_size, o.depth().value_or(0)));
   if (!o.depth()) {
     check_option_rule(o.seq_len().has_value(), o.seq_len(), "MultiresLayerOptions::seq_len",
                       "expected a value when depth is null, got null");
@@ -101,6 +107,10 @@ void MultiresLayerImpl::reset() {
 }
 
 torch::Tensor MultiresLayerImpl::forward(const torch::Tensor& x) {
+  // Checked here: a wrong channel count would otherwise surface as a mismatch of h0, blaming the weights.
+  TORCH_CHECK(x.dim() == 3 && x.size(1) == options.d_model() && x.size(2) >= 1 && x.is_floating_point(),
+              "MultiresLayer expects float x of shape [B, d_model=", options.d_model(), ", L >= 1], got ", x.sizes(),
+              " ", x.scalar_type());
   return dropout(nn::gelu(multires_conv(x, h0, h1, w, plan)));
 }
 

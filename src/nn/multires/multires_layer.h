@@ -34,8 +34,9 @@ struct MultiresLayerOptions {
 extern const Constraint kTreeDepth;  // [1, 48]
 
 // OptionError naming the field: d_model < 1; an unknown wavelet_init or a kernel_size that differs from its length;
-// no kernel_size (or < 1) without a wavelet; depth outside kTreeDepth; neither depth nor seq_len (>= 2, with
-// kernel_size >= 2 to derive the depth); tree_select uniform without memory_size >= 1; dropout outside [0, 1].
+// no kernel_size (or < 1) without a wavelet; depth outside kTreeDepth or a receptive field beyond int64; neither depth
+// nor seq_len (>= 2, with kernel_size >= 2 to derive the depth); tree_select uniform without memory_size >= 1; dropout
+// outside [0, 1].
 void validate(const MultiresLayerOptions& options);
 
 // ceil(log2((L - 1) / (kernel_size - 1) + 1)): the depth at which the tree's receptive field reaches L.

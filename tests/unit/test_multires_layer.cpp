@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "nn/multires/multires_layer.h"
+
+using longconv::nn::MultiresLayer;
+using longconv::nn::MultiresLayerOptions;
+
+namespace {
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// net.depth 68 was accepted: 1 << 68 is undefined and `info` printed a receptive field of 68719476736. A depth within
+// kTreeDepth can still overflow it with a long enough kernel.
+TEST(MultiresLayer, DepthIsBoundedByWhatInt64Holds) {
+  EXPECT_EQ(error_of([] { MultiresLayer(MultiresLayerOptions(2).kernel_size(2).depth(68)); }),
+            "MultiresLayerOptions::depth: expected in [1, 48], got 68");
+  EXPECT_EQ(error_of([] { MultiresLayer(MultiresLayerOptions(2).kernel_size(40000).depth(48)); }),
+            "MultiresLayerOptions::kernel_size: 40000 with depth 48 gives a receptive field beyond int64");
+  MultiresLayer deepest(MultiresLayerOptions(1).kernel_size(2).depth(48));
+  EXPECT_EQ(longconv::nn::multires_receptive_field(deepest->depth, 2), int64_t{1} << 48);
+}
+
+// A wrong channel count was reported as "h0 must have shape 3 1 2", blaming the weights.
+TEST(MultiresLayer, ForwardChecksTheInputFirst) {
+  MultiresLayer layer(MultiresLayerOptions(3).kernel_size(2).depth(2));
+  const std::string channels = error_of([&] { layer->forward(torch::randn({2, 5, 8})); });
+  EXPECT_NE(channels.find("MultiresLayer expects float x of shape [B, d_model=3, L >= 1], got [2, 5, 8]"),
+            std::string::npos)
+      << channels;
+  EXPECT_NE(error_of([&] { layer->forward(torch::ones({2, 3, 8}, torch::kLong)); }).find("Long"), std::string::npos);
+  EXPECT_NE(error_of([&] { layer->forward(torch::randn({2, 3, 0})); }).find("got [2, 3, 0]"), std::string::npos);
+  EXPECT_EQ(layer->forward(torch::randn({2, 3, 8})).sizes(), (std::vector<int64_t>{2, 3, 8}));
+}
