@@ -1,8 +1,11 @@
 // longconv forward CONFIG --weights W --input IN --output OUT: runs the module net.type names on IN's `x` (and
 // optional `lengths`), writing `y` (and in train mode the module's buffers as `buffer.<name>`) to OUT.
+#include <filesystem>
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "io/safetensors.h"
@@ -21,7 +24,40 @@ struct ForwardArgs {
   std::string mode = "eval";
 };
 
+// --output is written last, over whatever is there: it must not be one of the files the command reads.
+void require_distinct_output(const ForwardArgs& args) {
+  const std::pair<const char*, const std::string*> inputs[] = {
+      {"--weights", &args.weights}, {"--input", &args.input}, {"the config", &args.config}};
+  for (const auto& [what, path] : inputs) {
+    std::error_code ec;  // a file that does not exist yet is no other file
+    if (std::filesystem::equivalent(args.output, *path, ec))
+      throw std::runtime_error(
+          fmt::format("forward: --output {} is {} ({}): it would be overwritten", args.output, what, *path));
+  }
+}
+
+// `x` with every dimension >= 1, and `lengths` (optional) one per example in [1, L], L = x's last dimension.
+void check_input(const std::string& input, const torch::Tensor& x, const torch::Tensor& lengths) {
+  if (x.dim() < 1) throw std::runtime_error(input + ": tensor 'x' is a scalar; expected a batch [B, ...]");
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (x.size(d) == 0)
+      throw std::runtime_error(fmt::format("{}: tensor 'x' of shape [{}] is empty (dimension {} is 0)", input,
+                                           fmt::join(x.sizes(), ", "), d));
+  if (!lengths.defined()) return;
+  const int64_t batch = x.size(0), length = x.size(-1);
+  if (lengths.dim() != 1 || lengths.size(0) != batch)
+    throw std::runtime_error(
+        fmt::format("{}: tensor 'lengths' must have shape [{}] (one per example of x [{}]), got [{}]", input, batch,
+                    fmt::join(x.sizes(), ", "), fmt::join(lengths.sizes(), ", ")));
+  const int64_t lo = lengths.min().item<int64_t>(), hi = lengths.max().item<int64_t>();
+  if (lo < 1 || hi > length)
+    throw std::runtime_error(
+        fmt::format("{}: tensor 'lengths' must lie in [1, {}] (x's last dimension), got values in [{}, {}]", input,
+                    length, lo, hi));
+}
+
 void run_forward(const ForwardArgs& args) {
+  require_distinct_output(args);
   const Config config = load_command_config(args.config, args.overrides);
   const torch::Device device = train::run_device(config);
   const auto dtype = args.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
@@ -34,23 +70,30 @@ void run_forward(const ForwardArgs& args) {
   const auto x_it = in.tensors.find("x");
   if (x_it == in.tensors.end()) throw std::runtime_error(args.input + ": missing tensor 'x'");
   torch::Tensor x = x_it->second;
-  if (x.is_floating_point())
-    x = x.to(device, dtype);
-  else if (x.scalar_type() != torch::kBool)
-    x = x.to(device, torch::kInt64);  // tokens
-  else
+  if (x.scalar_type() == torch::kBool)
     throw std::runtime_error(args.input + ": tensor 'x' must be float or integer tokens, got bool");
   torch::Tensor lengths;
   if (const auto it = in.tensors.find("lengths"); it != in.tensors.end()) {
     if (it->second.is_floating_point() || it->second.scalar_type() == torch::kBool)
       throw std::runtime_error(args.input + ": tensor 'lengths' must be integer");
-    lengths = it->second.to(device, torch::kInt64);
+    lengths = it->second.to(torch::kInt64);
   }
+  check_input(args.input, x, lengths);
+  x = x.is_floating_point() ? x.to(device, dtype) : x.to(device, torch::kInt64);  // integers are tokens
+  if (lengths.defined()) lengths = lengths.to(device);
 
   const bool train_mode = args.mode == "train";
   net.module->train(train_mode);
   torch::NoGradGuard no_grad;  // BatchNorm still updates its running stats in train mode
-  std::map<std::string, torch::Tensor> out{{"y", net.forward(x, lengths)}};
+  std::map<std::string, torch::Tensor> out;
+  try {
+    out["y"] = net.forward(x, lengths);
+  } catch (const c10::Error& e) {
+    // The modules check their input first ("a linear encoder expects float x of shape [B, 2, L], got ...").
+    throw std::runtime_error(fmt::format("{}: net.type {} on x [{}] {}: {}", args.input, config.get_string("net.type"),
+                                         fmt::join(x.sizes(), ", "), c10::toString(x.scalar_type()),
+                                         e.what_without_backtrace()));
+  }
   if (train_mode)
     for (const auto& b : net.module->named_buffers()) out["buffer." + b.key()] = b.value();
   io::write_safetensors(args.output, out);

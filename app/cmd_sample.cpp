@@ -2,9 +2,11 @@
 // images pixel by pixel from a trained MultiresAR and writes them as one PNG grid (8 per row, as
 // autoregressive_eval.py saves them).
 #include <ATen/CPUGeneratorImpl.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -39,9 +41,23 @@ std::pair<int64_t, int64_t> image_shape(const data::DatasetInfo& info) {
   return {side, side};
 }
 
+// Sampling takes minutes: an --out that cannot be written is refused before it starts.
+void require_writable(const std::string& out) {
+  const std::filesystem::path path(out);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(fmt::format("sample: --out {} is a directory; name the PNG file to write", out));
+  if (!std::filesystem::is_directory(dir, ec))
+    throw std::runtime_error(fmt::format("sample: --out {}: no directory {}", out, dir.string()));
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw std::runtime_error(fmt::format("sample: --out {}: directory {} is not writable", out, dir.string()));
+}
+
 void run_sample(const SampleArgs& args) {
-  Config config = load_command_config(args.config, args.overrides);
   if (args.n < 1) throw std::runtime_error(fmt::format("sample: --n must be >= 1, got {}", args.n));
+  require_writable(args.out);
+  Config config = load_command_config(args.config, args.overrides);
   train::Experiment e = train::build_experiment(std::move(config));
   auto impl = std::dynamic_pointer_cast<models::MultiresARImpl>(e.net.module);
   if (!impl)

@@ -36,6 +36,16 @@ int main(int argc, char** argv) {
   longconv::cli::add_sample_command(app);
   longconv::cli::add_keys_command(app);
   longconv::cli::add_list_command(app);
+  // CLI11 reports an unknown command word as a missing command ("A subcommand is required").
+  if (argc > 1 && argv[1][0] != '-' &&
+      app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
+    std::string names;
+    for (const CLI::App* s : app.get_subcommands([](CLI::App*) { return true; }))
+      names += (names.empty() ? "" : ", ") + s->get_name();
+    fmt::print(stderr, "error: unknown command '{}' (commands: {})\nRun with --help for more information.\n", argv[1],
+               names);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,17 @@
 #include <fmt/ranges.h>
 
 namespace longconv::io {
+namespace {
+
+// Loading converts within a kind (float64 weights into a float32 module) but never across: integer weights for a
+// float parameter are a wrong file, not a precision choice.
+enum class Kind { Float, Integer, Bool };
+Kind kind(const torch::Tensor& t) {
+  if (t.scalar_type() == torch::kBool) return Kind::Bool;
+  return t.is_floating_point() || t.is_complex() ? Kind::Float : Kind::Integer;
+}
+
+}  // namespace
 
 StateDict state_dict(const torch::nn::Module& module) {
   StateDict state;
@@ -27,6 +38,9 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
     else if (it->second.sizes() != target.sizes())
       mismatched.push_back(fmt::format("shape mismatch for '{}': file [{}] vs module [{}]", name,
                                        fmt::join(it->second.sizes(), ", "), fmt::join(target.sizes(), ", ")));
+    else if (kind(it->second) != kind(target))
+      mismatched.push_back(fmt::format("dtype mismatch for '{}': file {} vs module {}", name,
+                                       c10::toString(it->second.scalar_type()), c10::toString(target.scalar_type())));
   }
   for (const auto& item : state)
     if (!targets.count(item.first)) unexpected.push_back(item.first);

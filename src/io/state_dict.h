@@ -14,8 +14,8 @@ using StateDict = std::map<std::string, torch::Tensor>;
 StateDict state_dict(const torch::nn::Module& module);
 
 // Strict load: every parameter/buffer must be present and no extra key may appear; the error lists all missing and
-// unexpected keys and every shape mismatch, prefixed by `origin` (the file). Values are copied in place (no_grad),
-// converted to each target's dtype and device.
+// unexpected keys and every shape or dtype-kind mismatch (integer or bool values for a float tensor and the like),
+// prefixed by `origin` (the file). Values are copied in place (no_grad), converted to each target's dtype and device.
 void load_state_dict(torch::nn::Module& module, const StateDict& state, const std::string& origin);
 
 }  // namespace longconv::io

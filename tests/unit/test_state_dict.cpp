@@ -104,3 +104,18 @@ TEST(StateDict, ConvertsDtypes) {
   EXPECT_EQ(net.fc->bias.scalar_type(), torch::kFloat);
   EXPECT_TRUE(torch::equal(net.fc->bias, torch::tensor({0.5f, 1.5f, 2.5f})));
 }
+
+// I64 weights for float parameters were cast silently; conversions now stay within float, integer and bool.
+TEST(StateDict, RefusesValuesOfAnotherKindNamingTheKey) {
+  Net net;
+  StateDict state = state_dict(net);
+  for (auto& [name, value] : state) value = value.clone();
+  state["fc.weight"] = torch::ones({3, 4}, torch::kLong);
+  state["inner.count"] = torch::zeros({3});
+  state["bn.running_mean"] = torch::zeros({3}, torch::kBool);
+  const std::string msg = error_of([&] { load_state_dict(net, state, "w.safetensors"); });
+  EXPECT_EQ(msg,
+            "w.safetensors: dtype mismatch for 'bn.running_mean': file Bool vs module Float; "
+            "dtype mismatch for 'fc.weight': file Long vs module Float; "
+            "dtype mismatch for 'inner.count': file Float vs module Int");
+}

@@ -89,8 +89,9 @@ CCNNImpl::CCNNImpl(CCNNOptions options_) : options(std::move(options_)) {
 
 torch::Tensor CCNNImpl::forward(const torch::Tensor& x) {
   const int64_t d = options.conv().data_dim();
-  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == options.in_channels(), "CCNN expects [B, ", options.in_channels(), ", ",
-              d, " spatial dims], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == options.in_channels() && x.is_floating_point(),
+              "CCNN expects float x of shape [B, in_channels=", options.in_channels(), ", ", d, " spatial dims], got ",
+              x.sizes(), " ", x.scalar_type());
   torch::Tensor h = nonlinear.forward(norm1.forward(conv1(dropout_in(x))));
   if (!blocks->is_empty()) h = blocks->forward(h);
   h = out_norm.forward(h);

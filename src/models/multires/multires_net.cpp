@@ -65,8 +65,9 @@ torch::Tensor InputEncoder::forward(const torch::Tensor& x) {
                 x.sizes(), " ", x.scalar_type());
     return embedding->forward(x).transpose(-1, -2);
   }
-  TORCH_CHECK(x.dim() == 3 && x.size(1) == d_input, "a linear encoder expects x of shape [B, ", d_input, ", L], got ",
-              x.sizes());
+  TORCH_CHECK(x.dim() == 3 && x.size(1) == d_input && x.is_floating_point(),
+              "a linear encoder expects float x of shape [B, d_input=", d_input, ", L], got ", x.sizes(), " ",
+              x.scalar_type());
   return linear->forward(x);
 }
 

@@ -109,8 +109,9 @@ torch::Tensor CKConvImpl::grid(int64_t length, torch::Dtype dtype, torch::Device
 torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
   const auto& o = options;
   const int64_t d = o.data_dim();
-  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == o.in_channels(), "CKConv expects [B, ", o.in_channels(), ", ", d,
-              " spatial dims], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 2 + d && x.size(1) == o.in_channels() && x.is_floating_point(),
+              "CKConv expects float x of shape [B, in_channels=", o.in_channels(), ", ", d, " spatial dims], got ",
+              x.sizes(), " ", x.scalar_type());
   if (train_length.item<int64_t>() == 0) {
     const auto fixed = fixed_kernel_size(o.kernel_size());
     const int64_t length = fixed ? *fixed : o.kernel_size() == "same" ? x.size(-1) : 2 * x.size(-1) - 1;
