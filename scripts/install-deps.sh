@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   espeak-ng sox
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,11 @@
+// WAV files through libsndfile.
+#include "data/formats/wav.h"
+#include "fuzz_input.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace longconv;
+  fuzz::clear_scratch();
+  const std::string path = fuzz::put_file("fuzz.wav", {reinterpret_cast<const char*>(data), size});
+  fuzz::expect_no_crash([&] { data::read_wav(path); });
+  return 0;
+}
