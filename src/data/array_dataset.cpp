@@ -192,55 +192,46 @@ torch::Tensor numeric_values(const torch::Tensor& rows, bool one_channel) {
   return one_channel ? x.unsqueeze(1) : x;
 }
 
-// Valid values of x [B, C, ...]: not NaN and, for padded sequences, before the length.
-torch::Tensor valid_mask(const torch::Tensor& x, const torch::Tensor& lengths) {
-  torch::Tensor valid = x.isnan().logical_not();
-  if (lengths.defined()) {
-    const torch::Tensor steps = torch::arange(x.size(-1), torch::kInt64);
-    valid = valid.logical_and(steps.unsqueeze(0).lt(lengths.to(torch::kInt64).unsqueeze(1)).unsqueeze(1));
-  }
-  return valid;
-}
-
-// Per-channel mean and population std of the rows `in_train` marks, merged chunk by chunk (Chan et al.).
+// Per-channel mean and population std of the rows `in_train` marks, leaving out NaN and steps past a sequence's
+// length. One pass: sums of each value's difference from its channel's first value, in double, which keeps the
+// variance exact enough whatever the data's offset.
 std::pair<std::vector<double>, std::vector<double>> channel_statistics(const std::string& name, const ArraySet& set,
                                                                        const Layout& l,
                                                                        const std::vector<bool>& in_train) {
   const auto c = static_cast<size_t>(l.channels);
-  std::vector<double> count(c, 0.0), mean(c, 0.0), m2(c, 0.0);
+  std::vector<double> count(c, 0.0), shift(c, 0.0), sum(c, 0.0), sum_sq(c, 0.0);
+  std::vector<bool> shifted(c, false);
   const bool one_channel = set.x.dim() == 2;
   for_chunks(set.x, [&](int64_t begin, const torch::Tensor& rows) {
-    std::vector<int64_t> keep;
-    for (int64_t i = 0; i < rows.size(0); ++i)
-      if (in_train[static_cast<size_t>(begin + i)]) keep.push_back(i);
-    if (keep.empty()) return;
-    const torch::Tensor index = torch::tensor(keep, torch::kInt64);
-    const torch::Tensor x = numeric_values(rows.index_select(0, index), one_channel).to(torch::kFloat64);
+    const torch::Tensor x = numeric_values(rows, one_channel).contiguous();
+    const int64_t steps = x[0][0].numel();
     const torch::Tensor lengths =
-        l.lengths ? set.lengths.rows(begin, begin + rows.size(0)).index_select(0, index) : torch::Tensor();
-    const torch::Tensor valid = valid_mask(x, lengths);
-    // [C, values]
-    const torch::Tensor v = x.masked_fill(valid.logical_not(), 0.0).transpose(0, 1).reshape({l.channels, -1});
-    const torch::Tensor w = valid.transpose(0, 1).reshape({l.channels, -1}).to(torch::kFloat64);
-    const torch::Tensor n = w.sum(1);
-    const torch::Tensor chunk_mean = v.sum(1) / n.clamp_min(1.0);
-    const torch::Tensor chunk_m2 = ((v - chunk_mean.unsqueeze(1)).square() * w).sum(1);
-    for (size_t k = 0; k < c; ++k) {
-      const double nk = n[static_cast<int64_t>(k)].item<double>();
-      if (nk == 0) continue;
-      const double mk = chunk_mean[static_cast<int64_t>(k)].item<double>();
-      const double delta = mk - mean[k], total = count[k] + nk;
-      mean[k] += delta * nk / total;
-      m2[k] += chunk_m2[static_cast<int64_t>(k)].item<double>() + delta * delta * count[k] * nk / total;
-      count[k] = total;
+        l.lengths ? set.lengths.rows(begin, begin + rows.size(0)).to(torch::kInt64) : torch::Tensor();
+    const float* data = x.data_ptr<float>();
+    for (int64_t b = 0; b < x.size(0); ++b) {
+      if (!in_train[static_cast<size_t>(begin + b)]) continue;
+      const int64_t valid = lengths.defined() ? lengths[b].item<int64_t>() : steps;
+      for (size_t k = 0; k < c; ++k) {
+        const float* v = data + (b * l.channels + static_cast<int64_t>(k)) * steps;
+        double n = 0, s1 = 0, s2 = 0;
+        for (int64_t t = 0; t < valid; ++t) {
+          if (std::isnan(v[t])) continue;
+          if (!shifted[k]) shift[k] = v[t], shifted[k] = true;
+          const double d = v[t] - shift[k];
+          n += 1, s1 += d, s2 += d * d;
+        }
+        count[k] += n, sum[k] += s1, sum_sq[k] += s2;
+      }
     }
   });
-  std::vector<double> stddev(c);
+  std::vector<double> mean(c), stddev(c);
   for (size_t k = 0; k < c; ++k) {
     if (count[k] == 0)
       throw std::invalid_argument(
           fmt::format("{}: {}: channel {} has no value in the training split (all missing)", name, set.x.origin(), k));
-    stddev[k] = std::sqrt(m2[k] / count[k]);
+    const double m = sum[k] / count[k];
+    mean[k] = shift[k] + m;
+    stddev[k] = std::sqrt(std::max(0.0, sum_sq[k] / count[k] - m * m));
     if (stddev[k] == 0.0) stddev[k] = 1.0;  // a constant channel only shifts
   }
   return {mean, stddev};
