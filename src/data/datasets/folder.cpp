@@ -30,9 +30,14 @@ const char* kind_name(Kind k) { return k == Kind::Audio ? "audio" : k == Kind::I
 
 bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
 
-std::optional<Kind> kind_of(const fs::path& file) {
+std::string lower_extension(const fs::path& file) {
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+std::optional<Kind> kind_of(const fs::path& file) {
+  const std::string ext = lower_extension(file);
   if (ext == ".wav") return Kind::Audio;
   if (ext == ".png" || ext == ".jpg" || ext == ".jpeg") return Kind::Image;
   if (ext == ".csv" || ext == ".tsv") return Kind::Table;
@@ -90,9 +95,7 @@ Decoded decode(const fs::path& file, Kind kind, const FolderOptions& o) {
   const std::string path = file.string();
   Decoded d;
   if (kind == Kind::Image) {
-    std::string ext = file.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    io::DecodedImage image = ext == ".png" ? io::read_png(path) : io::read_jpeg(path);
+    io::DecodedImage image = lower_extension(file) == ".png" ? io::read_png(path) : io::read_jpeg(path);
     const int64_t colour = image.channels >= 3 ? 3 : 1;  // alpha dropped
     d.data = torch::from_blob(image.pixels.data(), {image.height, image.width, image.channels}, torch::kUInt8)
                  .narrow(2, 0, colour)
@@ -114,7 +117,7 @@ Decoded decode(const fs::path& file, Kind kind, const FolderOptions& o) {
     }
     d.data = audio;
   } else {
-    const char delimiter = file.extension() == ".tsv" || file.extension() == ".TSV" ? '\t' : ',';
+    const char delimiter = lower_extension(file) == ".tsv" ? '\t' : ',';
     d.data = read_numeric_table(path, delimiter).values.t().contiguous();
   }
   if (d.data.size(-1) == 0) throw std::runtime_error(path + ": empty (no samples or pixels)");

@@ -7,29 +7,9 @@
 #include <stdexcept>
 
 #include "data/formats/data_file.h"
+#include "data/formats/text_fields.h"
 
 namespace longconv::data {
-
-namespace {
-
-std::string trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
-}
-
-std::vector<std::string> split(const std::string& line, char delimiter) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = line.find(delimiter, start);
-    fields.push_back(trim(line.substr(start, end == std::string::npos ? std::string::npos : end - start)));
-    if (end == std::string::npos) return fields;
-    start = end + 1;
-  }
-}
-
-}  // namespace
 
 std::optional<double> parse_number_field(const std::string& field) {
   if (field.empty() || field == "NaN" || field == "nan" || field == "NA" || field == "?")
@@ -49,8 +29,9 @@ NumericTable read_numeric_table(const std::string& path, char delimiter) {
   int64_t rows = 0;
   std::string line;
   for (int64_t number = 1; std::getline(lines, line); ++number) {
-    if (trim(line).empty()) continue;
-    const std::vector<std::string> fields = split(line, delimiter);
+    if (trim_field(line).empty()) continue;
+    std::vector<std::string> fields = split_fields(line, delimiter);
+    for (auto& f : fields) f = trim_field(f);
     const std::string where = path + ": line " + std::to_string(number) + ": ";
     std::vector<float> row;
     std::string bad;

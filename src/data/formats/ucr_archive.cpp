@@ -12,27 +12,11 @@
 
 #include "data/formats/data_file.h"
 #include "data/formats/numeric_table.h"
+#include "data/formats/text_fields.h"
 
 namespace longconv::data {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
-}
-
-std::vector<std::string> split(const std::string& s, char delimiter) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = s.find(delimiter, start);
-    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return out;
-    start = end + 1;
-  }
-}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -63,7 +47,7 @@ void pack(TimeSeriesTable& t, const std::vector<Case>& cases) {
 }
 
 float value_of(const std::string& field, const std::string& where) {
-  const std::string f = trim(field);
+  const std::string f = trim_field(field);
   if (f.empty()) throw std::runtime_error(where + "empty value");
   const std::optional<double> v = parse_number_field(f);
   if (!v) throw std::runtime_error(where + "'" + f + "' is not a number");
@@ -88,7 +72,7 @@ TimeSeriesTable read_ts_file(const std::string& path) {
   std::string line;
   for (int64_t number = 1; std::getline(lines, line); ++number) {
     const std::string where = path + ": line " + std::to_string(number) + ": ";
-    line = trim(line);
+    line = trim_field(line);
     if (line.empty() || line[0] == '#') continue;
     if (!data) {
       if (line[0] != '@') throw std::runtime_error(where + "expected an @-tag or @data before the data");
@@ -130,9 +114,9 @@ TimeSeriesTable read_ts_file(const std::string& path) {
       }
       continue;
     }
-    std::vector<std::string> fields = split(line, ':');
+    std::vector<std::string> fields = split_fields(line, ':');
     if (fields.size() < 2) throw std::runtime_error(where + "expected dimensions and a label separated by ':'");
-    const std::string label = trim(fields.back());
+    const std::string label = trim_field(fields.back());
     fields.pop_back();
     if (dimensions && static_cast<int64_t>(fields.size()) != *dimensions)
       throw std::runtime_error(where + std::to_string(fields.size()) + " dimensions, @dimensions says " +
@@ -145,7 +129,7 @@ TimeSeriesTable read_ts_file(const std::string& path) {
       if (fields[d].find('(') != std::string::npos)
         throw std::runtime_error(where + "timestamped values '(t, v)' are not supported");
       std::vector<float> values;
-      for (const std::string& v : split(fields[d], ','))
+      for (const std::string& v : split_fields(fields[d], ','))
         values.push_back(value_of(v, where + "dimension " + std::to_string(d + 1) + ": "));
       c.push_back(std::move(values));
     }
@@ -174,15 +158,15 @@ TimeSeriesTable read_ucr_tsv(const std::string& path) {
   std::string line;
   for (int64_t number = 1; std::getline(lines, line); ++number) {
     const std::string where = path + ": line " + std::to_string(number) + ": ";
-    if (trim(line).empty()) continue;
-    const std::vector<std::string> fields = split(line, '\t');
+    if (trim_field(line).empty()) continue;
+    const std::vector<std::string> fields = split_fields(line, '\t');
     if (fields.size() < 2) throw std::runtime_error(where + "expected a label and values separated by tabs");
     std::vector<float> values;
     for (size_t k = 1; k < fields.size(); ++k) values.push_back(value_of(fields[k], where));
     while (!values.empty() && std::isnan(values.back())) values.pop_back();  // the archive's padding
     if (values.empty()) throw std::runtime_error(where + "no values");
-    if (trim(fields[0]).empty()) throw std::runtime_error(where + "empty label");
-    t.labels.push_back(trim(fields[0]));
+    if (trim_field(fields[0]).empty()) throw std::runtime_error(where + "empty label");
+    t.labels.push_back(trim_field(fields[0]));
     cases.push_back({std::move(values)});
   }
   if (cases.empty()) throw std::runtime_error(path + ": no cases");
