@@ -8,7 +8,7 @@ packages=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-pthread
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev libsndfile1-dev
-  libpng-dev
+  libpng-dev libjpeg62-turbo-dev libsoxr-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   espeak-ng sox

@@ -48,6 +48,10 @@ struct DatasetInfo {
   int64_t max_length = 0;              // sequence length (flattened spatial size for images)
   std::vector<int64_t> spatial_shape;  // e.g. {784} for a sequence, {28, 28} for an image
   int64_t data_dim() const { return static_cast<int64_t>(spatial_shape.size()); }
+  // Per-channel statistics the inputs are standardised with, when the dataset computes them from its training split
+  // (or is given them): the run stores them in its config so that evaluating it standardises as training did.
+  // Empty for datasets with fixed statistics.
+  std::vector<double> channel_mean, channel_std;
 };
 
 class Dataset {

@@ -44,7 +44,7 @@ void on_read(png_structp png, png_bytep out, png_size_t n) {
 
 // Decodes into `image`; returns false with d.error set on failure. No C++ object with a destructor lives in this
 // frame between setjmp and a longjmp back to it.
-bool decode(const std::string& bytes, Decoder& d, PngImage& image, std::vector<png_bytep>& rows) {
+bool decode(const std::string& bytes, Decoder& d, DecodedImage& image, std::vector<png_bytep>& rows) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &d, on_error, on_warning);
   if (!png) {
     d.error = "cannot create a libpng reader";
@@ -82,7 +82,7 @@ bool decode(const std::string& bytes, Decoder& d, PngImage& image, std::vector<p
 
 }  // namespace
 
-PngImage read_png(const std::string& path) {
+DecodedImage read_png(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw std::runtime_error(path + ": no such file");
   if (!std::filesystem::is_regular_file(path, ec)) throw std::runtime_error(path + ": not a regular file");
@@ -91,7 +91,7 @@ PngImage read_png(const std::string& path) {
   if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) != 0)
     throw std::runtime_error(path + ": not a PNG file (bad signature)");
   Decoder d;
-  PngImage image;
+  DecodedImage image;
   std::vector<png_bytep> rows;
   if (!decode(bytes, d, image, rows)) throw std::runtime_error(path + ": corrupt PNG: " + d.error);
   return image;

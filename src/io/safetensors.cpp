@@ -52,9 +52,9 @@ struct Entry {
 
 class Parser {
  public:
-  Parser(const std::string& bytes, const std::string& origin) : bytes_(bytes), origin_(origin) {}
+  Parser(std::string_view bytes, const std::string& origin) : bytes_(bytes), origin_(origin) {}
 
-  Safetensors parse() {
+  SafetensorsLayout parse() {
     if (bytes_.size() < 8)
       throw fault(fmt::format("file too short ({} bytes): the header length alone takes 8", bytes_.size()));
     uint64_t header_size = 0;
@@ -79,9 +79,8 @@ class Parser {
     }
     if (!header.is_object()) throw fault("header is not a JSON object");
 
-    const char* data = bytes_.data() + 8 + header_size;
     const uint64_t data_size = bytes_.size() - 8 - header_size;
-    Safetensors result;
+    SafetensorsLayout result;
     std::vector<Entry> entries;
     for (const auto& item : header.items()) {
       if (item.key() == kMetadataKey)
@@ -90,12 +89,9 @@ class Parser {
         entries.push_back(parse_entry(item.key(), item.value(), data_size));
     }
     check_coverage(entries, data_size);
-
-    for (const Entry& e : entries) {
-      torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(e.dtype->type));
-      if (e.end > e.begin) std::memcpy(t.data_ptr(), data + e.begin, e.end - e.begin);
-      result.tensors.emplace(e.name, std::move(t));
-    }
+    for (Entry& e : entries)
+      result.tensors.emplace(
+          e.name, SafetensorsEntry{e.dtype->type, std::move(e.shape), 8 + header_size + e.begin, e.end - e.begin});
     return result;
   }
 
@@ -175,14 +171,26 @@ class Parser {
       throw fault(fmt::format("{} trailing bytes after the last tensor's data", data_size - covered));
   }
 
-  const std::string& bytes_;
+  std::string_view bytes_;
   const std::string& origin_;
 };
 
 }  // namespace
 
+SafetensorsLayout parse_safetensors_layout(std::string_view image, const std::string& origin) {
+  return Parser(image, origin).parse();
+}
+
 Safetensors parse_safetensors(const std::string& bytes, const std::string& origin) {
-  return Parser(bytes, origin).parse();
+  SafetensorsLayout layout = parse_safetensors_layout(bytes, origin);
+  Safetensors result;
+  result.metadata = std::move(layout.metadata);
+  for (const auto& [name, e] : layout.tensors) {
+    torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(e.dtype));
+    if (e.nbytes > 0) std::memcpy(t.data_ptr(), bytes.data() + e.offset, e.nbytes);
+    result.tensors.emplace(name, std::move(t));
+  }
+  return result;
 }
 
 Safetensors read_safetensors(const std::string& path) { return parse_safetensors(read_file(path), path); }

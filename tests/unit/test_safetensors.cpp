@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
@@ -107,6 +108,26 @@ TEST(Safetensors, ZeroElementTensorsAreValid) {
   EXPECT_EQ(parsed.tensors.at("e").scalar_type(), torch::kLong);
   EXPECT_EQ(parsed.tensors.at("z").sizes(), (std::vector<int64_t>{2}));
   EXPECT_TRUE(parse_safetensors(image("{}"), "mem").tensors.empty());
+}
+
+TEST(Safetensors, LayoutPlacesEachTensorInTheImage) {
+  TempDir dir;
+  const torch::Tensor a = torch::arange(3, torch::kByte), b = torch::tensor({1.5, -2.0}, torch::kDouble);
+  write_safetensors(dir.file("t.safetensors"), {{"a", a}, {"b", b}}, {{"k", "v"}});
+  const std::string bytes = read_file(dir.file("t.safetensors"));
+  const auto layout = longconv::io::parse_safetensors_layout(bytes, "t");
+  EXPECT_EQ(layout.metadata.at("k"), "v");
+  const auto& ea = layout.tensors.at("a");
+  const auto& eb = layout.tensors.at("b");
+  EXPECT_EQ(ea.dtype, torch::kByte);
+  EXPECT_EQ(eb.shape, std::vector<int64_t>{2});
+  EXPECT_EQ(ea.nbytes, 3u);
+  EXPECT_EQ(eb.offset, ea.offset + 3);
+  EXPECT_EQ(eb.offset + eb.nbytes, bytes.size());
+  EXPECT_EQ(std::memcmp(bytes.data() + eb.offset, b.data_ptr(), 16), 0);
+  EXPECT_NE(
+      error_of([&] { longconv::io::parse_safetensors_layout(bytes.substr(0, bytes.size() - 1), "t"); }).find("t: "),
+      std::string::npos);
 }
 
 TEST(Safetensors, ReadMissingFileNamesIt) {

@@ -94,7 +94,7 @@ Splits make_pathfinder_splits(const PathfinderOptions& o) {
       if (stem + "/" + image == kBlacklist) continue;
       if (f[3] != "0" && f[3] != "1") throw std::runtime_error(where + "label '" + f[3] + "' is not 0 or 1");
       const std::string path = (dir / image).string();
-      const io::PngImage png = io::read_png(path);
+      const io::DecodedImage png = io::read_png(path);
       if (png.width != side || png.height != side)
         throw std::runtime_error(path + ": image is " + std::to_string(png.width) + "x" + std::to_string(png.height) +
                                  ", expected " + std::to_string(side) + "x" + std::to_string(side));
