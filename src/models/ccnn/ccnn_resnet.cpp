@@ -14,8 +14,8 @@ nn::CKConvOptions conv_with(nn::CKConvOptions conv, int64_t in, int64_t out) {
   return conv.in_channels(in).out_channels(out);
 }
 
-// Width factor of every block: [0.0] -> all 1; else (factor, count) pairs expanded; empty when the spec is
-// malformed (validate says how).
+}  // namespace
+
 std::vector<double> width_factors(const std::vector<double>& spec, int64_t no_blocks) {
   std::vector<double> factors;
   if (spec.empty()) return factors;
@@ -25,8 +25,6 @@ std::vector<double> width_factors(const std::vector<double>& spec, int64_t no_bl
     for (int64_t k = 0; k < static_cast<int64_t>(spec[i + 1]); ++k) factors.push_back(spec[i]);
   return factors;
 }
-
-}  // namespace
 
 void validate(const CCNNOptions& o) {
   check_option(o.no_hidden(), at_least(1), "CCNNOptions::no_hidden");

@@ -44,6 +44,10 @@ struct CCNNOptions {
 // not give no_blocks widths, downsampling without a downsampling_size >= 1, and the conv's own rules.
 void validate(const CCNNOptions& options);
 
+// Width factor of every block: [0.0] -> all 1; else (factor, count) pairs expanded;
+// empty when the spec is malformed (validate says how).
+std::vector<double> width_factors(const std::vector<double>& spec, int64_t no_blocks);
+
 class CCNNImpl : public torch::nn::Module {
  public:
   explicit CCNNImpl(CCNNOptions options);
