@@ -34,6 +34,8 @@ Batch Dataset::collate(const std::vector<Example>& examples) const {
   Batch batch;
   batch.x = stack_field(examples, &Example::x, "x");
   batch.y = stack_field(examples, &Example::y, "y");
+  batch.rel_pos = stack_field(examples, &Example::rel_pos, "rel_pos");
+  batch.sorted_indices = stack_field(examples, &Example::sorted_indices, "sorted_indices");
   const bool any_length = std::any_of(examples.begin(), examples.end(), [](const Example& e) { return e.length >= 0; });
   if (any_length) {
     batch.lengths = torch::empty({static_cast<int64_t>(examples.size())}, torch::kInt64);

@@ -17,17 +17,25 @@ namespace longconv::data {
 // One example. x: float features [C, L] (sequence), [C, H, W] (image) ..., or int64 tokens [L].
 // y: int64 scalar class (or [L] classes, one per step), or float [K] for multi-label and regression targets. length:
 // valid steps (<= L) for padded token sequences, -1 when every step is valid.
+// Point clouds: x [N, C] (features per point), and the neighbourhoods the point convs read (the reference's
+// PreprocessDistances): rel_pos [N, N, 3] float (pos_i - pos_j) and sorted_indices [N, K] int64 (row i: the K
+// nearest points to i by distance, i first). Both are undefined for every other dataset.
 struct Example {
   torch::Tensor x;
   torch::Tensor y;
   int64_t length = -1;
+  torch::Tensor rel_pos = {};
+  torch::Tensor sorted_indices = {};
 };
 
-// A batch: x [B, ...], y [B] (int64) or [B, K] (float), lengths [B] int64 or undefined when all steps are valid.
+// A batch: x [B, ...], y [B] (int64) or [B, K] (float), lengths [B] int64 or undefined when all steps are valid;
+// rel_pos [B, N, N, 3] and sorted_indices [B, N, K] for point clouds (per cloud: indices are not offset).
 struct Batch {
   torch::Tensor x;
   torch::Tensor y;
   torch::Tensor lengths;
+  torch::Tensor rel_pos = {};
+  torch::Tensor sorted_indices = {};
   int64_t size() const { return x.size(0); }
 };
 

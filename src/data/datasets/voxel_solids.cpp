@@ -7,12 +7,10 @@
 
 #include "data/registry.h"
 #include "util/random.h"
+#include "util/rotation.h"
 
 namespace longconv::data {
 namespace {
-
-using Vec3 = std::array<double, 3>;
-using Mat3 = std::array<Vec3, 3>;
 
 // Inside test of each solid in its own frame, where it spans about [-1, 1] on every axis.
 bool inside(int64_t label, const Vec3& q) {
@@ -33,17 +31,6 @@ bool inside(int64_t label, const Vec3& q) {
       return std::abs(x) + std::abs(y) + std::abs(z) <= 1.0;
   }
   throw std::invalid_argument("voxel_solids: label " + std::to_string(label) + " outside [0, 6)");
-}
-
-// Uniform random rotation from a uniform unit quaternion (Shoemake 1992).
-Mat3 random_rotation(std::mt19937_64& rng) {
-  const double u1 = uniform01(rng), u2 = uniform01(rng), u3 = uniform01(rng);
-  const double a = std::sqrt(1 - u1), b = std::sqrt(u1);
-  const double w = a * std::sin(2 * M_PI * u2), x = a * std::cos(2 * M_PI * u2);
-  const double y = b * std::sin(2 * M_PI * u3), z = b * std::cos(2 * M_PI * u3);
-  return {{{1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)},
-           {2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)},
-           {2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)}}};
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+// Exact k nearest neighbours of every point of a cloud, the data-pipeline half of the point convs (the reference's
+// PreprocessDistances sorts all N points by torch.cdist; the convs read only the first kernel.num_edges of a row).
+// Squared distances are summed in double in coordinate order by both searches, and ties go to the lower index, so
+// both give the same rows (a tie AT the k-th place may differ; the reference's unstable sort leaves tie order
+// undefined too). Measured here (bench/point_neighbours, one thread): see DEVELOPERS.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace longconv::data {
+
+enum class NeighbourSearch {
+  AllPairs,  // every distance, then a partial sort of each row: O(N^2 + N k log k)
+  KdTree,    // nanoflann k-d tree: O(N log N) build, O(k log N) per query
+};
+NeighbourSearch parse_neighbour_search(const std::string& name);  // "all_pairs" | "kd_tree"
+
+// pos [N, 3] (float or double) -> [N, k] int64: row i holds the k points nearest to i, nearest first (i itself first).
+torch::Tensor sorted_neighbours(const torch::Tensor& pos, int64_t k, NeighbourSearch search = NeighbourSearch::KdTree);
+
+}  // namespace longconv::data
