@@ -87,6 +87,23 @@ CcnnTolerances ccnn_tolerances(const std::string& case_name) {
   throw std::runtime_error(path + " has no tolerance row for " + case_name);
 }
 
+CcnnPointTolerances ccnn_point_tolerances(const std::string& case_name) {
+  const std::string path = golden_dir("ccnn_point") + "/CASES.md";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  // | `name.safetensors` | ... | f32 self-err | 7e-05 / 8e-05 / 5e-05 / 4e-04 (/ 5e-04) |
+  const std::string number = "([0-9.e+-]+)";
+  const std::regex row("^\\| `" + case_name + "\\.safetensors` \\|.*\\| " + number + " / " + number + " / " + number +
+                       " / " + number + "(?: / " + number + ")? \\|\\s*$");
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, m, row))
+      return {std::stod(m[1]), std::stod(m[2]), std::stod(m[3]), std::stod(m[4]), m[5].matched ? std::stod(m[5]) : 0.0};
+  }
+  throw std::runtime_error(path + " has no tolerance row for " + case_name);
+}
+
 std::vector<std::string> section_overrides(const std::string& prefix, const nlohmann::json& section) {
   std::vector<std::string> out;
   for (const auto& [key, value] : section.items()) {

@@ -44,6 +44,13 @@ struct CcnnTolerances {
 };
 CcnnTolerances ccnn_tolerances(const std::string& case_name);
 
+// ccnn_point CASES.md's recommended float32 tolerances (last column "out / grad.x / grad.rel_pos / grad.param
+// (/ grad_ce.param)"); grad_ce_param is 0 for cases without a loss.
+struct CcnnPointTolerances {
+  double out, grad_x, grad_rel_pos, grad_param, grad_ce_param;
+};
+CcnnPointTolerances ccnn_point_tolerances(const std::string& case_name);
+
 // The reference config sections of a CCNN case as overrides ("kernel.no_hidden=32", "net.block.prenorm=true");
 // nested maps become dotted keys, values are JSON (which YAML reads back).
 std::vector<std::string> section_overrides(const std::string& prefix, const nlohmann::json& section);
