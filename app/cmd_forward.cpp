@@ -1,5 +1,8 @@
-// longconv forward CONFIG --weights W --input IN --output OUT: runs the module net.type names on IN's `x` (and
-// optional `lengths`), writing `y` (and in train mode the module's buffers as `buffer.<name>`) to OUT.
+// longconv forward CONFIG --weights W --input IN --output OUT [--grad-output G]: runs the module net.type names on
+// IN's `x` (and optional `lengths`), writing `y` (and in train mode the module's buffers as `buffer.<name>`) to OUT.
+// With G (a tensor `y` shaped like the output) it also runs backward of sum(y * G) and writes `grad.x` (float
+// inputs) and `grad.param.<state_dict key>` for every parameter (zeros where the loss does not reach it), so
+// gradients compare with the reference's from files.
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -22,12 +25,15 @@ struct ForwardArgs {
   std::string weights, input, output;
   std::string dtype = "float32";
   std::string mode = "eval";
+  std::string grad_output;
 };
 
 // --output is written last, over whatever is there: it must not be one of the files the command reads.
 void require_distinct_output(const ForwardArgs& args) {
-  const std::pair<const char*, const std::string*> inputs[] = {
-      {"--weights", &args.weights}, {"--input", &args.input}, {"the config", &args.config}};
+  const std::pair<const char*, const std::string*> inputs[] = {{"--weights", &args.weights},
+                                                               {"--input", &args.input},
+                                                               {"the config", &args.config},
+                                                               {"--grad-output", &args.grad_output}};
   for (const auto& [what, path] : inputs) {
     std::error_code ec;  // a file that does not exist yet is no other file
     if (std::filesystem::equivalent(args.output, *path, ec))
@@ -54,6 +60,18 @@ void check_input(const std::string& input, const torch::Tensor& x, const torch::
     throw std::runtime_error(
         fmt::format("{}: tensor 'lengths' must lie in [1, {}] (x's last dimension), got values in [{}, {}]", input,
                     length, lo, hi));
+}
+
+// The `y` of a --grad-output file, checked against the output's shape.
+torch::Tensor read_grad_output(const std::string& path, const torch::Tensor& y) {
+  const io::Safetensors file = io::read_safetensors(path);
+  const auto it = file.tensors.find("y");
+  if (it == file.tensors.end()) throw std::runtime_error(path + ": missing tensor 'y' (the output's gradient)");
+  if (it->second.sizes() != y.sizes() || !it->second.is_floating_point())
+    throw std::runtime_error(
+        fmt::format("{}: tensor 'y' must be floating point and shaped like the output [{}], got [{}]", path,
+                    fmt::join(y.sizes(), ", "), fmt::join(it->second.sizes(), ", ")));
+  return it->second.to(y.device(), y.scalar_type());
 }
 
 void run_forward(const ForwardArgs& args) {
@@ -83,16 +101,26 @@ void run_forward(const ForwardArgs& args) {
   if (lengths.defined()) lengths = lengths.to(device);
 
   const bool train_mode = args.mode == "train";
+  const bool backward = !args.grad_output.empty();
   net.module->train(train_mode);
-  torch::NoGradGuard no_grad;  // BatchNorm still updates its running stats in train mode
-  std::map<std::string, torch::Tensor> out;
+  if (backward && x.is_floating_point()) x.requires_grad_();
+  // Without --grad-output no graph is needed (BatchNorm still updates its running stats in train mode).
+  torch::AutoGradMode grad_mode(backward);
+  torch::Tensor y;
   try {
-    out["y"] = net.forward(x, lengths);
+    y = net.forward(x, lengths);
   } catch (const c10::Error& e) {
     // The modules check their input first ("a linear encoder expects float x of shape [B, 2, L], got ...").
     throw std::runtime_error(fmt::format("{}: net.type {} on x [{}] {}: {}", args.input, config.get_string("net.type"),
                                          fmt::join(x.sizes(), ", "), c10::toString(x.scalar_type()),
                                          e.what_without_backtrace()));
+  }
+  std::map<std::string, torch::Tensor> out{{"y", y.detach()}};
+  if (backward) {
+    (y * read_grad_output(args.grad_output, y)).sum().backward();
+    if (x.is_floating_point()) out["grad.x"] = x.grad().defined() ? x.grad() : torch::zeros_like(x);
+    for (const auto& p : net.module->named_parameters())
+      out["grad.param." + p.key()] = p.value().grad().defined() ? p.value().grad() : torch::zeros_like(p.value());
   }
   if (train_mode)
     for (const auto& b : net.module->named_buffers()) out["buffer." + b.key()] = b.value();
@@ -108,6 +136,9 @@ void add_forward_command(CLI::App& app) {
   cmd->add_option("--weights", args->weights, "state_dict (safetensors), loaded strictly")->required();
   cmd->add_option("--input", args->input, "safetensors with `x` and optional `lengths`")->required();
   cmd->add_option("--output", args->output, "safetensors to write `y` to")->required();
+  cmd->add_option("--grad-output", args->grad_output,
+                  "safetensors with `y` shaped like the output: also write the gradients of sum(y * G) (grad.x, "
+                  "grad.param.<key>)");
   cmd->add_option("--dtype", args->dtype, "precision of the whole module")
       ->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--mode", args->mode, "eval, or train (BatchNorm uses batch statistics and updates its buffers)")

@@ -1,6 +1,7 @@
 // `longconv forward` reproduces every MultiresLayer/MultiresNet/MultiresAR and CCNN golden case from files: a config
 // holding the reference's constructor arguments / config sections as overrides, the reference state_dict as
-// safetensors, and the recorded input.
+// safetensors, and the recorded input. Where the case's loss is sum(y * input.grad_weights), `--grad-output` with
+// those weights reproduces its gradients of x and of every parameter too.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -19,7 +20,39 @@ struct ForwardSpec {
   std::vector<std::string> overrides;
   double tol32, tol64;
   bool relative;  // tolerances times max|ref| (CCNN's CASES.md) instead of max(1, max|ref|)
+  double grad_x32, grad_param32, grad64;
 };
+
+// grad.x and grad.param.* of the CLI's output against the case's grad64.*: relative cases scale each parameter by
+// max(its own max, 1e-3 x the largest) as CCNN's CASES.md does.
+void check_gradients(const ForwardSpec& s, const std::string& dtype, const longconv::io::Safetensors& out,
+                     const longconv::test::GoldenCase& c) {
+  const bool f64 = dtype == "float64";
+  const double tol_x = f64 ? s.grad64 : s.grad_x32, tol_p = f64 ? s.grad64 : s.grad_param32;
+  if (c.at("input.x").is_floating_point()) {  // token inputs have no gradient
+    const auto& gx = c.at("grad64.x");
+    const auto& x = out.tensors.at("grad.x");
+    if (s.relative)
+      EXPECT_TRUE(close_scaled(s.name + " " + dtype + " grad.x", x, gx, tol_x, gx.abs().max().item<double>()));
+    else
+      EXPECT_TRUE(close_to(s.name + " " + dtype + " grad.x", x, gx, tol_x));
+  }
+  const auto grads = c.with_prefix("grad64.param.");
+  double largest = 0;
+  for (const auto& [key, t] : grads) largest = std::max(largest, t.abs().max().item<double>());
+  int params = 0;
+  for (const auto& [key, t] : out.tensors) {
+    if (key.rfind("grad.param.", 0) != 0) continue;
+    const auto& ref = c.at("grad64.param." + key.substr(11));
+    const std::string what = s.name + " " + dtype + " " + key;
+    if (s.relative)
+      EXPECT_TRUE(close_scaled(what, t, ref, tol_p, std::max(ref.abs().max().item<double>(), 1e-3 * largest)));
+    else
+      EXPECT_TRUE(close_to(what, t, ref, tol_p));
+    ++params;
+  }
+  EXPECT_EQ(params, static_cast<int>(grads.size())) << s.name;
+}
 
 void forward_case(const ForwardSpec& s) {
   const auto c = longconv::test::load_golden(s.family, s.name);
@@ -28,6 +61,8 @@ void forward_case(const ForwardSpec& s) {
   auto weights = c.with_prefix("param.");
   weights.merge(c.with_prefix("buffer."));
   longconv::io::write_safetensors(dir.file("weights.safetensors"), weights);
+  const bool with_grad = c.has("input.grad_weights") && c.has("grad64.x");
+  if (with_grad) longconv::io::write_safetensors(dir.file("g.safetensors"), {{"y", c.at("input.grad_weights")}});
 
   std::string overrides;
   for (const auto& o : s.overrides) overrides += " '" + o + "'";
@@ -40,7 +75,8 @@ void forward_case(const ForwardSpec& s) {
     const auto r = longconv::test::run_cli(
         dir, "forward " + dir.file("net.yaml") + overrides + " --weights " + dir.file("weights.safetensors") +
                  " --input " + dir.file("input.safetensors") + " --output " + dir.file("y.safetensors") + " --dtype " +
-                 dtype + " --mode " + c.config["mode"].get<std::string>());
+                 dtype + " --mode " + c.config["mode"].get<std::string>() +
+                 (with_grad ? " --grad-output " + dir.file("g.safetensors") : ""));
     ASSERT_EQ(r.code, 0) << s.name << " " << dtype << ": " << r.err;
     const auto out = longconv::io::read_safetensors(dir.file("y.safetensors"));
     const double tol = dtype == "float64" ? s.tol64 : s.tol32;
@@ -59,6 +95,7 @@ void forward_case(const ForwardSpec& s) {
         EXPECT_TRUE(torch::equal(actual.to(torch::kLong), expected)) << s.name << " buffer " << key;
       }
     }
+    if (with_grad) check_gradients(s, dtype, out, c);
   }
 }
 
@@ -67,7 +104,7 @@ void multires_case(const std::string& name) {
   const auto tol = longconv::test::multires_tolerances(name);
   const auto type = longconv::test::multires_net_type(c);
   forward_case({"multires", name, type, longconv::test::ctor_overrides(type, c.config["ctor"]), tol.f32_out,
-                tol.f64_out, false});
+                tol.f64_out, false, tol.f32_grad, tol.f32_grad, tol.f64_grad});
 }
 
 }  // namespace
@@ -85,7 +122,8 @@ TEST(ForwardGolden, Ccnn) {
     const auto c = longconv::test::load_golden("ccnn", name);
     const auto overrides = longconv::test::ccnn_case_overrides(c);
     const std::string type = overrides.front().substr(std::string("net.type=").size());
-    forward_case({"ccnn", name, type, overrides, longconv::test::ccnn_tolerances(name).out, 1e-8, true});
+    const auto tol = longconv::test::ccnn_tolerances(name);
+    forward_case({"ccnn", name, type, overrides, tol.out, 1e-8, true, tol.grad_x, tol.grad_param, 1e-8});
   }
 }
 
