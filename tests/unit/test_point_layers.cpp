@@ -265,3 +265,20 @@ TEST(SeparablePointFlexConv, ChunkedRecomputeGivesTheSameValuesAndGradients) {
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-4, 1e-5 * std::max(1.0, a[i].abs().max().item<double>()))) << i;
 }
+
+TEST(SeparablePointFlexConv, ReferenceAggregationWeighsThePointsOwnFeatures) {
+  const auto c = clouds(2, 12, 8);
+  const auto x = torch::randn({2, 12, 5});
+  auto options = conv_options(5, 3, 6);
+  nn::SeparablePointFlexConv neighbours(options), own(options.aggregation(nn::PointAggregation::Reference));
+  io::load_state_dict(*own, io::state_dict(*neighbours), "copy");
+  torch::NoGradGuard no_grad;
+  const auto y_neighbours = neighbours(x, c.rel_pos, c.sorted);
+  const auto y_own = own(x, c.rel_pos, c.sorted);
+  // The same sampled kernel; only whose features it weighs differs.
+  EXPECT_TRUE(torch::allclose(own->conv_kernel, neighbours->conv_kernel));
+  EXPECT_TRUE(torch::allclose(y_own, own->channel_mixer(x * own->conv_kernel.sum(2)), 1e-5, 1e-6));
+  EXPECT_FALSE(torch::allclose(y_own, y_neighbours, 1e-3, 1e-3));
+  EXPECT_NE(test::error_of([] { nn::parse_point_aggregation("self"); }).find("conv.point_aggregation"),
+            std::string::npos);
+}

@@ -94,6 +94,12 @@ class ChunkedNeighbourSum : public torch::autograd::Function<ChunkedNeighbourSum
 
 }  // namespace
 
+PointAggregation parse_point_aggregation(const std::string& name) {
+  if (name == "neighbours") return PointAggregation::Neighbours;
+  if (name == "reference") return PointAggregation::Reference;
+  throw std::runtime_error("conv.point_aggregation: unknown value '" + name + "' (known: neighbours, reference)");
+}
+
 SeparablePointFlexConvImpl::SeparablePointFlexConvImpl(SeparablePointFlexConvOptions options_)
     : options(std::move(options_)) {
   const auto& o = options;
@@ -187,8 +193,11 @@ torch::Tensor SeparablePointFlexConvImpl::forward(const torch::Tensor& x, const 
 
   const int64_t channels = kernel_channels();
   const torch::Tensor features = (bottleneck_linear ? bottleneck_linear(x) : x).reshape({batch * n, channels});
-  const auto offsets = (torch::arange(batch, idx.options()) * n).view({batch, 1, 1});
-  const auto rows = (idx + offsets).reshape({batch * n, edges});  // neighbours as rows of `features`
+  // The rows of `features` each edge reads: its neighbour's, or (Reference) the point's own.
+  const auto rows =
+      o.aggregation() == PointAggregation::Reference
+          ? torch::arange(batch * n, idx.options()).view({batch * n, 1}).expand({batch * n, edges})
+          : (idx + (torch::arange(batch, idx.options()) * n).view({batch, 1, 1})).reshape({batch * n, edges});
   if (batch * n * edges > o.max_pairs()) {
     conv_kernel = torch::Tensor();
     const int64_t chunk_rows = std::max<int64_t>(1, o.max_pairs() / edges);

@@ -10,6 +10,10 @@
 // done on the first forward. The reference keeps it out of its state_dict, so a file without it loads as initialised
 // (io::StateLayout): weights from a file are never rescaled again.
 //
+// `aggregation` Reference reproduces the official code's gather, which weighs each point's OWN features by the
+// kernel at every neighbour (the neighbours' features never reach it); the golden vectors and its trained weights
+// need it. Neighbours (the default) is the convolution above.
+//
 // Cropping: the reference forces dynamic cropping off for point clouds (mask.dynamic_cropping is ignored), so every
 // num_edges neighbour is used however small its mask. `crop_neighbours` instead keeps only the nearest neighbours up
 // to the farthest any point of the batch has with mask >= mask.threshold (the mask is radial about the mean, so they
@@ -17,6 +21,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -27,6 +32,14 @@
 #include "nn/ccnn/kernel_net.h"
 
 namespace longconv::nn {
+
+// Whose features the kernel weighs at each neighbour.
+enum class PointAggregation {
+  Neighbours,  // x_j of neighbour j: the point convolution the paper describes
+  Reference,   // x_i of the point itself for every neighbour, as the official code computes it: its gather reads
+               // x.unsqueeze(2).expand(B, N, N, C), which repeats each point's own row, so y_i = mix(x_i * sum_j K_ij)
+};
+PointAggregation parse_point_aggregation(const std::string& name);  // "neighbours" | "reference"
 
 struct SeparablePointFlexConvOptions {
   SeparablePointFlexConvOptions(int64_t in_channels, int64_t out_channels)
@@ -42,6 +55,7 @@ struct SeparablePointFlexConvOptions {
   TORCH_ARG(bool, bias) = true;                // conv.bias
   TORCH_ARG(GaussianMaskOptions, mask) = {};   // dynamic_cropping is ignored, as by the reference
   TORCH_ARG(bool, crop_neighbours) = false;    // conv.crop_neighbours
+  TORCH_ARG(PointAggregation, aggregation) = PointAggregation::Neighbours;  // conv.point_aggregation
   // Most (point, neighbour) pairs whose kernel values are held at once. Larger inputs (the ModelNet commands: 16 x
   // 512 x 256 = 2M pairs, tens of GB through autograd) sample the kernel chunk by chunk and sample it again in the
   // backward pass, holding one chunk's graph at a time; conv_kernel is then left undefined.
