@@ -37,6 +37,14 @@ const Target kTargets[] = {
     // CCNN: conv.path auto against the path the reference's rule takes (sMNIST FFT, CIFAR-10 direct).
     {"BM_CcnnSmnistStepAuto", "BM_CcnnSmnistStepFft", 4.2, 3.0},
     {"BM_CcnnCifar2dStepAuto", "BM_CcnnCifar2dStepDirect", 32.0, 3.0},
+    // Point clouds: the k-d tree against all pairs (k = 256 and the full sort), cropping against the reference's
+    // all-edges convs.
+    {"BM_PointKnn512KdTree", "BM_PointKnn512AllPairs", 0, 1.0},
+    {"BM_PointKnn1024KdTree", "BM_PointKnn1024AllPairs", 0, 1.0},
+    {"BM_PointKnn2048KdTree", "BM_PointKnn2048AllPairs", 0, 1.0},
+    {"BM_PointSort512KdTree", "BM_PointSort512AllPairs", 0, 1.0},
+    {"BM_PointSort2048KdTree", "BM_PointSort2048AllPairs", 0, 1.0},
+    {"BM_PointCcnnModelNetStepCrop", "BM_PointCcnnModelNetStep", 0, 1.0},
 };
 
 }  // namespace
