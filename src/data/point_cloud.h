@@ -26,7 +26,7 @@ torch::Tensor relative_positions(const torch::Tensor& pos);  // [N, 3] -> [N, N,
 
 // One example: x = point_features, y = label, rel_pos and the k nearest neighbours of every point.
 Example point_example(const PointCloud& cloud, int64_t label, int64_t k,
-                      NeighbourSearch search = NeighbourSearch::KdTree);
+                      NeighbourSearch search = NeighbourSearch::Auto);
 
 // GaussianRandomTranslate(mean 0, stddev): per-coordinate noise clip(normal(0, stddev), -clip, clip), [N, 3] float.
 torch::Tensor translation_noise(int64_t n, double stddev, double clip, std::mt19937_64& rng);

@@ -39,9 +39,10 @@ void write_row(std::vector<std::pair<double, int64_t>>& row, int64_t k, int64_t*
 }  // namespace
 
 NeighbourSearch parse_neighbour_search(const std::string& name) {
+  if (name == "auto") return NeighbourSearch::Auto;
   if (name == "all_pairs") return NeighbourSearch::AllPairs;
   if (name == "kd_tree") return NeighbourSearch::KdTree;
-  throw std::runtime_error("dataset.neighbour_search: unknown value '" + name + "' (known: all_pairs, kd_tree)");
+  throw std::runtime_error("dataset.neighbour_search: unknown value '" + name + "' (known: auto, all_pairs, kd_tree)");
 }
 
 torch::Tensor sorted_neighbours(const torch::Tensor& pos, int64_t k, NeighbourSearch search) {
@@ -57,6 +58,7 @@ torch::Tensor sorted_neighbours(const torch::Tensor& pos, int64_t k, NeighbourSe
   torch::Tensor out = torch::empty({n, k}, torch::kInt64);
   int64_t* o = out.data_ptr<int64_t>();
   std::vector<std::pair<double, int64_t>> row;
+  if (search == NeighbourSearch::Auto) search = 2 * k <= n ? NeighbourSearch::KdTree : NeighbourSearch::AllPairs;
   if (search == NeighbourSearch::AllPairs) {
     row.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {

@@ -20,7 +20,7 @@ struct ModelNetOptions {
   int64_t num_nodes = 512;
   int64_t resampling_factor = 1;
   int64_t neighbours = 0;  // sorted neighbours per point; 0 = all num_nodes (the reference)
-  NeighbourSearch search = NeighbourSearch::KdTree;
+  NeighbourSearch search = NeighbourSearch::Auto;
   bool augment = false;  // GaussianRandomTranslate(0, 0.02) on training examples
   uint64_t seed = 0;     // sampling: each mesh and copy draws from mix_seed(seed, hash(relative path), copy)
 };

@@ -10,7 +10,7 @@ namespace longconv::data {
 
 struct PointExampleOptions {
   int64_t neighbours = 0;  // 0 = all points
-  NeighbourSearch search = NeighbourSearch::KdTree;
+  NeighbourSearch search = NeighbourSearch::Auto;
   double translate_std = 0.0;  // GaussianRandomTranslate std (0 = off); noise clipped to +-0.05 as the reference
 };
 

@@ -18,7 +18,7 @@ inline constexpr int64_t kPointSolidClasses = 6;
 struct PointSolidsOptions {
   int64_t num_points = 128;
   int64_t neighbours = 0;  // sorted neighbours per point; 0 = all
-  NeighbourSearch search = NeighbourSearch::KdTree;
+  NeighbourSearch search = NeighbourSearch::Auto;
   GeneratedSizes sizes;
 };
 
