@@ -189,6 +189,28 @@ TEST_F(Cli, ForwardWritesYAndListsMissingWeights) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(io::read_safetensors(dir.file("out.safetensors")).tensors.at("y").scalar_type(), torch::kFloat64);
 
+  // --grad-output: the gradients of sum(y * G), against the same backward in process.
+  const auto g = torch::randn_like(y);
+  io::write_safetensors(dir.file("g.safetensors"), {{"y", g}});
+  r = run_cli(dir, common + " --weights " + dir.file("w.safetensors") + " --grad-output " + dir.file("g.safetensors"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  {
+    const auto out = io::read_safetensors(dir.file("out.safetensors")).tensors;
+    torch::AutoGradMode grad_mode(true);
+    const auto xg = x.clone().requires_grad_();
+    (net.forward(xg, {}) * g).sum().backward();
+    EXPECT_TRUE(torch::allclose(out.at("grad.x"), xg.grad(), 1e-4, 1e-6));
+    for (const auto& p : net.module->named_parameters())
+      EXPECT_TRUE(torch::allclose(out.at("grad.param." + p.key()), p.value().grad(), 1e-4, 1e-6)) << p.key();
+  }
+  io::write_safetensors(dir.file("g_bad.safetensors"), {{"y", torch::randn({5, 4})}});
+  r = run_cli(dir,
+              common + " --weights " + dir.file("w.safetensors") + " --grad-output " + dir.file("g_bad.safetensors"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("g_bad.safetensors: tensor 'y' must be floating point and shaped like the output [5, 3]"),
+            std::string::npos)
+      << r.err;
+
   weights.erase("output_mapping.bias");
   io::write_safetensors(dir.file("w_missing.safetensors"), weights);
   r = run_cli(dir, common + " --weights " + dir.file("w_missing.safetensors"));
