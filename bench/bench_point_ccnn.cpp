@@ -45,7 +45,7 @@ void point_ccnn_step(benchmark::State& state, bool crop) {
   torch::manual_seed(0);
   const int64_t batch = 16, n = 512, edges = 256;
   longconv::nn::KernelNetOptions kernel;
-  kernel.type("MAGNet").hidden_channels(32).no_layers(3).omega_0(500.0);
+  kernel.type(longconv::nn::KernelNetType::MAGNet).hidden_channels(32).no_layers(3).omega_0(500.0);
   const auto conv =
       longconv::nn::SeparablePointFlexConvOptions(1, 1).kernel(kernel).num_edges(edges).crop_neighbours(crop);
   longconv::models::PointCCNN net(longconv::models::PointCCNNOptions(6, 40, conv).no_hidden(140).no_blocks(4));

@@ -29,18 +29,25 @@ constexpr double kF64Tol = 1e-8;
 
 double max_abs(const torch::Tensor& t) { return t.numel() ? t.abs().max().item<double>() : 0.0; }
 
+// A reference config's enum value, which the case must name correctly.
+template <typename E>
+E enum_of(const longconv::EnumNames<E>& names, const nlohmann::json& value) {
+  const auto parsed = longconv::parse_enum(names, value.get<std::string>());
+  TORCH_CHECK(parsed, "golden case names an unknown value '", value.get<std::string>(), "'");
+  return *parsed;
+}
+
 // The reference config sections of a case as the point conv's options (channels set by the caller).
 longconv::nn::SeparablePointFlexConvOptions conv_options(const nlohmann::json& cfg, int64_t in, int64_t out) {
   const auto& k = cfg["kernel"];
   const auto& m = cfg["mask"];
   longconv::nn::KernelNetOptions kernel;
-  kernel.type(k["type"].get<std::string>())
+  kernel.type(enum_of(longconv::nn::kKernelNetTypeNames, k["type"]))
       .hidden_channels(k["no_hidden"].get<int64_t>())
       .no_layers(k["no_layers"].get<int64_t>())
       .omega_0(k["omega_0"].get<double>())
       .bias(k["bias"].get<bool>())
-      .nonlinearity(k["nonlinearity"].get<std::string>())
-      .norm(k["norm"].get<std::string>());
+      .nonlinearity(enum_of(longconv::nn::kActivationNames, k["nonlinearity"]));
   longconv::nn::GaussianMaskOptions mask;
   mask.init_value(m["init_value"].get<double>())
       .threshold(m["threshold"].get<double>())
@@ -70,11 +77,9 @@ std::shared_ptr<torch::nn::Module> build(const GoldenCase& c) {
       .no_blocks(n["no_blocks"].get<int64_t>())
       .dropout(n["dropout"].get<double>())
       .dropout_in(n["dropout_in"].get<double>())
-      .dropout_type(n["dropout_type"].get<std::string>())
-      .norm(n["norm"].get<std::string>())
-      .nonlinearity(n["nonlinearity"].get<std::string>())
+      .dropout_type(enum_of(longconv::nn::kDropoutTypeNames, n["dropout_type"]))
+      .nonlinearity(enum_of(longconv::nn::kActivationNames, n["nonlinearity"]))
       .block_width_factors(n["block_width_factors"].get<std::vector<double>>())
-      .block_type(n["block"]["type"].get<std::string>())
       .block_prenorm(n["block"]["prenorm"].get<bool>())
       .point_residual(longconv::models::PointResidual::Reference);
   return longconv::models::PointCCNN(o).ptr();

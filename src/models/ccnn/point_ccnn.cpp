@@ -1,31 +1,53 @@
 #include "models/ccnn/point_ccnn.h"
 
-#include <stdexcept>
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "models/ccnn/ccnn_resnet.h"
 #include "nn/common/activation.h"
 
 namespace longconv::models {
 
+void validate(const PointCCNNOptions& o) {
+  check_option(o.in_channels(), at_least(1), "PointCCNNOptions::in_channels");
+  check_option(o.out_channels(), at_least(1), "PointCCNNOptions::out_channels");
+  check_option(o.no_hidden(), at_least(1), "PointCCNNOptions::no_hidden");
+  check_option(o.no_blocks(), at_least(0), "PointCCNNOptions::no_blocks");
+  check_option(o.dropout(), nn::kDropoutProbability, "PointCCNNOptions::dropout");
+  check_option(o.dropout_in(), nn::kDropoutProbability, "PointCCNNOptions::dropout_in");
+  const auto& spec = o.block_width_factors();
+  const auto factors = width_factors(spec, o.no_blocks());
+  check_option_rule(static_cast<int64_t>(factors.size()) == o.no_blocks() && (o.no_blocks() == 0 || !spec.empty()),
+                    o.block_width_factors(), "PointCCNNOptions::block_width_factors",
+                    fmt::format("expected [0.0] or (factor, count) pairs giving no_blocks = {} widths, got [{}]",
+                                o.no_blocks(), fmt::join(spec, ", ")));
+  const bool equal_widths = std::all_of(factors.begin(), factors.end(), [&](double f) {
+    return static_cast<int64_t>(static_cast<double>(o.no_hidden()) * f) == o.no_hidden();
+  });
+  check_option_rule(o.point_residual() != PointResidual::Reference || equal_widths, o.point_residual(),
+                    "PointCCNNOptions::point_residual",
+                    fmt::format("'reference' needs blocks of equal width (the official code fails for blocks "
+                                "that change it), got block_width_factors [{}]",
+                                fmt::join(spec, ", ")));
+  nn::validate(o.conv());
+}
+
 PointCCNNImpl::PointCCNNImpl(PointCCNNOptions options_) : options(std::move(options_)) {
   const auto& o = options;
+  validate(o);
   const int64_t hidden = o.no_hidden();
-  if (hidden < 1) throw std::runtime_error("net.no_hidden: expected >= 1, got " + std::to_string(hidden));
-  if (o.no_blocks() < 0) throw std::runtime_error("net.no_blocks: expected >= 0, got " + std::to_string(o.no_blocks()));
-  if (o.block_type() != "S4")
-    throw std::runtime_error("net.block.type: only 'S4' blocks are implemented, got '" + o.block_type() + "'");
-  if (o.norm() != "BatchNorm")
-    throw std::runtime_error("net.norm: point-cloud nets take BatchNorm (GraphBatchNorm), got '" + o.norm() + "'");
   const auto factors = width_factors(o.block_width_factors(), o.no_blocks());
   auto conv_with = [&](int64_t in, int64_t out) {
     return nn::SeparablePointFlexConvOptions(o.conv()).in_channels(in).out_channels(out);
   };
 
   // Reference construction order: dropout_in, conv1, norm1, nonlinear, blocks, out_layer, out_norm.
-  dropout_in = register_module("dropout_in", nn::make_dropout("Dropout", o.dropout_in()));
+  dropout_in = register_module("dropout_in", nn::make_dropout(nn::DropoutType::Dropout, o.dropout_in()));
   conv1 = register_module("conv1", nn::SeparablePointFlexConv(conv_with(o.in_channels(), hidden)));
   norm1 = register_module("norm1", nn::GraphBatchNorm(hidden));
-  nonlinear = nn::make_activation(o.nonlinearity(), "net.nonlinearity");
+  nonlinear = nn::make_activation(o.nonlinearity());
   register_module("nonlinear", nonlinear.ptr());
   blocks = register_module("blocks", torch::nn::ModuleList());
   int64_t channels = hidden;

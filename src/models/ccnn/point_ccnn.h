@@ -30,14 +30,17 @@ struct PointCCNNOptions {
   TORCH_ARG(int64_t, no_blocks) = 4;
   TORCH_ARG(double, dropout) = 0.0;
   TORCH_ARG(double, dropout_in) = 0.0;
-  TORCH_ARG(std::string, dropout_type) = "Dropout2d";
-  TORCH_ARG(std::string, norm) = "BatchNorm";  // the reference asserts BatchNorm for point clouds
-  TORCH_ARG(std::string, nonlinearity) = "GELU";
-  TORCH_ARG(std::vector<double>, block_width_factors) = std::vector<double>{0.0};
-  TORCH_ARG(std::string, block_type) = "S4";
+  TORCH_ARG(nn::DropoutType, dropout_type) = nn::DropoutType::Dropout2d;
+  TORCH_ARG(nn::Activation, nonlinearity) = nn::Activation::GELU;
+  TORCH_ARG(std::vector<double>, block_width_factors) = std::vector<double>{0.0};  // as CCNNOptions'
   TORCH_ARG(bool, block_prenorm) = true;
   TORCH_ARG(PointResidual, point_residual) = PointResidual::Add;
 };
+
+// OptionError naming the field: as validate(CCNNOptions) for the widths and dropouts, a Reference point_residual
+// with blocks that change width, and the conv's own rules. The norm is always GraphBatchNorm (the reference asserts
+// BatchNorm for point clouds) and the blocks S4 blocks.
+void validate(const PointCCNNOptions& options);
 
 class PointCCNNImpl : public torch::nn::Module {
  public:

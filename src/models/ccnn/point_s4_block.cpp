@@ -1,31 +1,33 @@
 #include "models/ccnn/point_s4_block.h"
 
-#include <stdexcept>
-
-#include "nn/common/activation.h"
+#include <fmt/format.h>
 
 namespace longconv::models {
 
-PointResidual parse_point_residual(const std::string& name) {
-  if (name == "add") return PointResidual::Add;
-  if (name == "reference") return PointResidual::Reference;
-  throw std::runtime_error("net.point_residual: unknown value '" + name + "' (known: add, reference)");
+const EnumNames<PointResidual> kPointResidualNames = {{"add", PointResidual::Add},
+                                                      {"reference", PointResidual::Reference}};
+
+void validate(const PointS4BlockOptions& o) {
+  check_option(o.dropout(), nn::kDropoutProbability, "PointS4BlockOptions::dropout");
+  // The reference's projecting shortcut overwrites data.x before the branch reads it: its net cannot run then.
+  const auto& c = o.conv();
+  check_option_rule(o.residual() != PointResidual::Reference || c.in_channels() == c.out_channels(), o.residual(),
+                    "PointS4BlockOptions::residual",
+                    fmt::format("'reference' needs blocks of equal width (the official code fails for a block of {} "
+                                "-> {} channels)",
+                                c.in_channels(), c.out_channels()));
+  nn::validate(c);
 }
 
 PointS4BlockImpl::PointS4BlockImpl(PointS4BlockOptions options_) : options(std::move(options_)) {
+  validate(options);
   const auto& c = options.conv();
   const int64_t in = c.in_channels(), out = c.out_channels();
-  // The reference's projecting shortcut overwrites data.x before the branch reads it: its net cannot run then.
-  if (options.residual() == PointResidual::Reference && in != out)
-    throw std::runtime_error(
-        "net.point_residual: 'reference' needs blocks of equal width (the official code fails "
-        "for a block of " +
-        std::to_string(in) + " -> " + std::to_string(out) + " channels)");
   // Reference construction order: conv1, nonlinears, norm1, linear1, dp, shortcut.
   conv1 = register_module("conv1", nn::SeparablePointFlexConv(c));
   nonlinears = register_module("nonlinears", torch::nn::ModuleList());
   for (int i = 0; i < 2; ++i) {
-    activations_.push_back(nn::make_activation(options.nonlinearity(), "net.nonlinearity"));
+    activations_.push_back(nn::make_activation(options.nonlinearity()));
     nonlinears->push_back(activations_.back().ptr());
   }
   norm1 = register_module("norm1", nn::GraphBatchNorm(options.prenorm() ? in : out));

@@ -9,29 +9,33 @@
 // vectors need it; Add (the default) adds the shortcut as the paper's block does.
 #pragma once
 
-#include <string>
-
 #include <torch/torch.h>
 
 #include "nn/ccnn/graph_batch_norm.h"
 #include "nn/ccnn/graph_linear.h"
 #include "nn/ccnn/separable_point_flex_conv.h"
+#include "nn/common/activation.h"
 #include "nn/common/dropout_nd.h"
+#include "util/enum_names.h"
 
 namespace longconv::models {
 
 enum class PointResidual { Add, Reference };
-PointResidual parse_point_residual(const std::string& name);  // "add" | "reference" (net.point_residual)
+extern const EnumNames<PointResidual> kPointResidualNames;  // add, reference
 
 struct PointS4BlockOptions {
   PointS4BlockOptions(nn::SeparablePointFlexConvOptions conv) : conv_(std::move(conv)) {}  // carries in/out channels
   TORCH_ARG(nn::SeparablePointFlexConvOptions, conv);
-  TORCH_ARG(std::string, nonlinearity) = "GELU";
-  TORCH_ARG(std::string, dropout_type) = "Dropout2d";
+  TORCH_ARG(nn::Activation, nonlinearity) = nn::Activation::GELU;
+  TORCH_ARG(nn::DropoutType, dropout_type) = nn::DropoutType::Dropout2d;
   TORCH_ARG(double, dropout) = 0.0;
   TORCH_ARG(bool, prenorm) = true;
   TORCH_ARG(PointResidual, residual) = PointResidual::Add;
 };
+
+// OptionError naming the field: dropout outside [0, 1], a Reference residual on a block that changes width, and the
+// conv's own rules.
+void validate(const PointS4BlockOptions& options);
 
 class PointS4BlockImpl : public torch::nn::Module {
  public:

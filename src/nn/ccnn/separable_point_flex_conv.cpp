@@ -5,8 +5,16 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace longconv::nn {
 namespace {
+
+// Channels of x' (the kernel's): the reference applies the bottleneck only to inputs wider than 32 channels.
+int64_t bottleneck_channels(const SeparablePointFlexConvOptions& o) {
+  const bool bottleneck = o.in_channels() > 32 && o.bottleneck_factor() > 0;
+  return bottleneck ? o.in_channels() / o.bottleneck_factor() : o.in_channels();
+}
 
 // nn.Linear as the reference re-initialises it: kaiming_uniform_(nonlinearity='linear'), bias 0.
 torch::nn::Linear reinitialised_linear(int64_t in, int64_t out, bool bias) {
@@ -94,31 +102,30 @@ class ChunkedNeighbourSum : public torch::autograd::Function<ChunkedNeighbourSum
 
 }  // namespace
 
-PointAggregation parse_point_aggregation(const std::string& name) {
-  if (name == "neighbours") return PointAggregation::Neighbours;
-  if (name == "reference") return PointAggregation::Reference;
-  throw std::runtime_error("conv.point_aggregation: unknown value '" + name + "' (known: neighbours, reference)");
+const EnumNames<PointAggregation> kPointAggregationNames = {{"neighbours", PointAggregation::Neighbours},
+                                                            {"reference", PointAggregation::Reference}};
+
+void validate(const SeparablePointFlexConvOptions& o) {
+  check_option(o.in_channels(), at_least(1), "SeparablePointFlexConvOptions::in_channels");
+  check_option(o.out_channels(), at_least(1), "SeparablePointFlexConvOptions::out_channels");
+  check_option(o.num_edges(), at_least(1), "SeparablePointFlexConvOptions::num_edges");
+  check_option_rule(o.bottleneck_factor() == -1 || o.bottleneck_factor() >= 1, o.bottleneck_factor(),
+                    "SeparablePointFlexConvOptions::bottleneck_factor",
+                    fmt::format("expected -1 (none) or >= 1, got {}", o.bottleneck_factor()));
+  check_option_rule(bottleneck_channels(o) >= 1, o.bottleneck_factor(),
+                    "SeparablePointFlexConvOptions::bottleneck_factor",
+                    fmt::format("{} leaves {} input channels none", o.bottleneck_factor(), o.in_channels()));
+  check_option(o.max_pairs(), at_least(1), "SeparablePointFlexConvOptions::max_pairs");
+  validate(o.mask());
 }
 
 SeparablePointFlexConvImpl::SeparablePointFlexConvImpl(SeparablePointFlexConvOptions options_)
     : options(std::move(options_)) {
   const auto& o = options;
-  const int64_t in = o.in_channels(), out = o.out_channels();
-  TORCH_CHECK(in >= 1 && out >= 1, "SeparablePointFlexConv channels must be >= 1, got ", in, " -> ", out);
-  if (o.num_edges() < 1)
-    throw std::runtime_error("kernel.num_edges: expected >= 1 for a point conv, got " + std::to_string(o.num_edges()));
-  if (o.bottleneck_factor() != -1 && o.bottleneck_factor() < 1)
-    throw std::runtime_error("kernel.bottleneck_factor: expected -1 (none) or >= 1, got " +
-                             std::to_string(o.bottleneck_factor()));
+  validate(o);
+  const int64_t in = o.in_channels();
   const auto& m = o.mask();
-  if (!(m.init_value() > 0))
-    throw std::runtime_error("mask.init_value: expected > 0, got " + std::to_string(m.init_value()));
-  if (!(m.threshold() > 0 && m.threshold() < 1))
-    throw std::runtime_error("mask.threshold: expected in (0, 1), got " + std::to_string(m.threshold()));
   const int64_t channels = kernel_channels();
-  if (channels < 1)
-    throw std::runtime_error("kernel.bottleneck_factor: " + std::to_string(o.bottleneck_factor()) + " leaves " +
-                             std::to_string(in) + " input channels none");
 
   KernelNetOptions k = o.kernel();
   k.data_dim(3).out_channels(channels).causal(false).init_spatial_value(m.init_value() * 1.667);
@@ -132,14 +139,10 @@ SeparablePointFlexConvImpl::SeparablePointFlexConvImpl(SeparablePointFlexConvOpt
   initialized = register_buffer("initialized", torch::zeros({1}, torch::kBool));
   if (channels != in)
     bottleneck_linear = register_module("bottleneck_linear", reinitialised_linear(in, channels, o.bias()));
-  channel_mixer = register_module("channel_mixer", reinitialised_linear(channels, out, o.bias()));
+  channel_mixer = register_module("channel_mixer", reinitialised_linear(channels, o.out_channels(), o.bias()));
 }
 
-int64_t SeparablePointFlexConvImpl::kernel_channels() const {
-  const auto& o = options;
-  const bool bottleneck = o.in_channels() > 32 && o.bottleneck_factor() != -1;
-  return bottleneck ? o.in_channels() / o.bottleneck_factor() : o.in_channels();
-}
+int64_t SeparablePointFlexConvImpl::kernel_channels() const { return bottleneck_channels(options); }
 
 std::vector<torch::Tensor> SeparablePointFlexConvImpl::mask_parameters() const {
   std::vector<torch::Tensor> params{mask_width_param};

@@ -30,6 +30,7 @@
 #include "io/state_dict.h"
 #include "nn/ccnn/ck_conv.h"
 #include "nn/ccnn/kernel_net.h"
+#include "util/enum_names.h"
 
 namespace longconv::nn {
 
@@ -39,7 +40,7 @@ enum class PointAggregation {
   Reference,   // x_i of the point itself for every neighbour, as the official code computes it: its gather reads
                // x.unsqueeze(2).expand(B, N, N, C), which repeats each point's own row, so y_i = mix(x_i * sum_j K_ij)
 };
-PointAggregation parse_point_aggregation(const std::string& name);  // "neighbours" | "reference"
+extern const EnumNames<PointAggregation> kPointAggregationNames;  // neighbours, reference
 
 struct SeparablePointFlexConvOptions {
   SeparablePointFlexConvOptions(int64_t in_channels, int64_t out_channels)
@@ -61,6 +62,10 @@ struct SeparablePointFlexConvOptions {
   // backward pass, holding one chunk's graph at a time; conv_kernel is then left undefined.
   TORCH_ARG(int64_t, max_pairs) = int64_t{1} << 17;
 };
+
+// OptionError naming the field: channels < 1, num_edges < 1, a bottleneck_factor neither -1 nor >= 1 or one that
+// leaves no kernel channels, max_pairs < 1, and the mask's own rules.
+void validate(const SeparablePointFlexConvOptions& options);
 
 class SeparablePointFlexConvImpl : public torch::nn::Module, public io::StateLayout {
  public:
