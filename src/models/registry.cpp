@@ -29,6 +29,15 @@ const NetType& net_type(const std::string& name) {
   throw ConfigError(fmt::format("unknown net.type '{}' (known: {})", name, fmt::join(net_type_names(), ", ")));
 }
 
+torch::Tensor forward_batch(const Net& net, const data::Batch& batch) {
+  if (net.point_forward) {
+    TORCH_CHECK(batch.rel_pos.defined() && batch.sorted_indices.defined(),
+                "a point-cloud net needs a point-cloud dataset (batches with rel_pos and sorted_indices)");
+    return net.point_forward(batch.x, batch.rel_pos, batch.sorted_indices);
+  }
+  return net.forward(batch.x, batch.lengths);
+}
+
 std::vector<std::string> net_type_names() {
   std::vector<std::string> names;
   for (const auto& t : net_types()) names.push_back(t.name);

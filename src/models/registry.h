@@ -22,6 +22,11 @@ namespace longconv::models {
 struct Net {
   std::shared_ptr<torch::nn::Module> module;
   std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& lengths)> forward;
+  // Point-cloud nets take the batch's neighbour data instead (x [B, N, C], rel_pos [B, N, N, 3], sorted_indices
+  // [B, N, K]); `forward` is then empty.
+  std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& rel_pos,
+                              const torch::Tensor& sorted_indices)>
+      point_forward = {};
   // Optional weight penalty, before weighting, that `optimizer.weight_decay_type: ln_loss` adds to the training loss
   // times optimizer.weight_decay (CCNN: the reference's LnLoss). Called right after the training forward, so it may
   // use what that forward sampled (the conv kernels).
@@ -30,6 +35,9 @@ struct Net {
   // learning rate. The remaining parameters form the first optimizer group.
   std::map<std::string, std::vector<std::string>> param_groups = {};
 };
+
+// Runs `net` on a batch: point_forward when the net has one, else forward.
+torch::Tensor forward_batch(const Net& net, const data::Batch& batch);
 
 // What `longconv info` reports beyond the parameter count.
 struct NetFacts {

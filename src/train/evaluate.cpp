@@ -6,6 +6,8 @@ data::Batch to_device(data::Batch batch, const torch::Device& device) {
   batch.x = batch.x.to(device);
   batch.y = batch.y.to(device);
   if (batch.lengths.defined()) batch.lengths = batch.lengths.to(device);
+  if (batch.rel_pos.defined()) batch.rel_pos = batch.rel_pos.to(device);
+  if (batch.sorted_indices.defined()) batch.sorted_indices = batch.sorted_indices.to(device);
   return batch;
 }
 
@@ -27,7 +29,7 @@ EvalResult evaluate(const models::Net& net, Objective& objective, const std::sha
   data::Batch batch;
   for (int64_t i = 0; i < n_batches && loader.next(batch); ++i) {
     batch = to_device(std::move(batch), options.device);
-    const torch::Tensor output = net.forward(batch.x, batch.lengths);
+    const torch::Tensor output = models::forward_batch(net, batch);
     loss_sum += objective.loss(output, batch).item<double>() * static_cast<double>(batch.size());
     objective.add(output, batch);
     result.examples += batch.size();

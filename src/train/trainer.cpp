@@ -59,7 +59,7 @@ Trainer::Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective
       objective_(std::move(objective)),
       options_(std::move(options)),
       config_yaml_(std::move(config_yaml)) {
-  TORCH_CHECK(net_.module && net_.forward, "Trainer: the net has no module or forward");
+  TORCH_CHECK(net_.module && (net_.forward || net_.point_forward), "Trainer: the net has no module or forward");
   TORCH_CHECK(objective_, "Trainer: no objective");
   validate(options_);
   TORCH_CHECK(!penalized() || net_.regularizer,
@@ -94,7 +94,7 @@ Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader
     stats.lr = schedule.lr();
     schedule.apply(optimizer, lr_ratios);
     optimizer.zero_grad();
-    const torch::Tensor output = net_.forward(batch.x, batch.lengths);
+    const torch::Tensor output = models::forward_batch(net_, batch);
     const torch::Tensor loss = objective_->loss(output, batch);
     const double loss_value = loss.item<double>();
     // As the reference, the logged training loss leaves the penalty out.

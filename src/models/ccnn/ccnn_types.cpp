@@ -4,11 +4,11 @@
 
 #include "config/binding.h"
 #include "models/ccnn/ccnn_resnet.h"
+#include "models/ccnn/point_types.h"
 #include "nn/ccnn/kernel_net.h"
 #include "nn/ccnn/ln_loss.h"
 
 namespace longconv::models {
-namespace {
 
 using nn::CKConvOptions;
 using nn::GaussianMaskOptions;
@@ -61,19 +61,21 @@ Bindings<GaussianMaskOptions> mask_bindings() {
       .validate([](const M& o) { nn::validate(o); });
 }
 
-// Keys of the reference config that longconv reads nowhere, accepted so its configs carry over.
+// Keys of the reference config that longconv reads nowhere, accepted so its configs carry over; the point convs' keys
+// with them (the reference's config has them for every net).
 void add_reference_only_keys(Schema& s) {
+  declare_point_conv_keys(s);
   s.add_float("kernel.input_scale", 0.0, "unused by these kernel nets (kept for reference configs)")
       .add_string("kernel.norm", "Identity", "MLP norm (Identity, the only one the reference's MLP builds)",
                   {"Identity"})
-      .add_int("kernel.num_edges", -1, "point clouds only (unused)")
-      .add_int("kernel.bottleneck_factor", -1, "point convs only (unused)")
       .add_string("mask.type", "gaussian", "FlexConv mask: gaussian ('' as the reference's default, for no mask)",
                   {"", "gaussian"})
       .add_float("mask.temperature", 0.0, "sigmoid masks only (unused)")
       .add_string("conv.padding", "same", "output keeps the input size (only 'same')", {"same"})
       .add_bool("conv.cache", false, "unused by the reference (kept for reference configs)");
 }
+
+namespace {
 
 // What every CCNN type declares: the kernel and conv sections (either part may carry the type's net keys), the mask
 // section and the reference config's keys longconv does not read.
@@ -107,15 +109,18 @@ CKConvOptions conv_prototype(const Config& c, nn::CKConvType type) {
   return o;
 }
 
-// The parameters every CKConv of `module` learns for its mask, by state_dict name.
+// The parameters every CKConv and point conv of `module` learns for its mask, by state_dict name.
 std::vector<std::string> mask_parameters(const torch::nn::Module& module) {
   std::vector<std::string> names;
   for (const auto& item : module.named_modules("", /*include_self=*/true))
     if (const auto* conv = dynamic_cast<const nn::CKConvImpl*>(item.value().get()))
       for (const auto& leaf : conv->mask_parameter_names())
         names.push_back(item.key().empty() ? leaf : item.key() + "." + leaf);
+  for (auto& name : point_mask_parameters(module)) names.push_back(std::move(name));
   return names;
 }
+
+}  // namespace
 
 const ParamGroupType kMaskGroup{"mask", "optimizer.mask_lr_ratio",
                                 "the mask parameters' learning rate is optimizer.lr times this (CCNN)"};
@@ -135,6 +140,10 @@ void fill_io_from_data(Config& c, const data::DatasetInfo& info) {
   c.set_value("net.out_channels", info.d_output);
   c.set_value("net.data_dim", info.data_dim());
 }
+
+void declare_lone_ccnn_sections(Schema& s) { declare_lone_sections(s, kernel_bindings(), conv_bindings()); }
+
+namespace {
 
 // A kernel net alone: the kernel section, net.out_channels and net.data_dim (filled from the dataset).
 Bindings<KernelNetOptions> lone_kernel_net_bindings() {
@@ -215,13 +224,18 @@ NetType ccnn_type() {
   t.help = "CCNN ResNet (models/resnet.py ResNet_sequence / ResNet_image, S4 blocks): logits [B, out_channels]";
   t.schema = [](Schema& s) {
     declare_sections(s, kernel_bindings(), ccnn_bindings());
+    declare_point_ccnn_keys(s);
+    auto convs = enum_choices(nn::kCKConvTypeNames);
+    convs.push_back(kPointConvType);
     s.add_int("net.no_stages", -1, "unused by ResNet (kept for reference configs)")
         .add_string("net.block.type", "S4", "block type (the reference's ResNet builds S4 blocks)", {"S4"})
-        .add_string("conv.type", "SeparableFlexConv", "conv of the CCNN", enum_choices(nn::kCKConvTypeNames));
+        .add_string("conv.type", "SeparableFlexConv", "conv of the CCNN (SeparablePointFlexConv: on point clouds)",
+                    convs);
   };
   t.param_groups = {kMaskGroup};
   t.fill_from_data = fill_io_from_data;
   t.build = [](const Config& c) {
+    if (c.get_string("conv.type") == kPointConvType) return build_point_ccnn(c);
     const auto kind = *parse_enum(nn::kCKConvTypeNames, c.get_string("conv.type"));
     CCNN net(ccnn_bindings().parse(c, "", CCNNOptions(1, 1, conv_prototype(c, kind))));
     return with_training_hooks(net.ptr(),
@@ -240,6 +254,7 @@ std::vector<NetType> ccnn_net_types() {
   for (const auto kind : {C::CKConv, C::SeparableCKConv, C::FlexConv, C::SeparableFlexConv})
     types.push_back(conv_type(kind));
   types.push_back(ccnn_type());
+  types.push_back(point_conv_type());
   return types;
 }
 
