@@ -38,12 +38,8 @@ void write_row(std::vector<std::pair<double, int64_t>>& row, int64_t k, int64_t*
 
 }  // namespace
 
-NeighbourSearch parse_neighbour_search(const std::string& name) {
-  if (name == "auto") return NeighbourSearch::Auto;
-  if (name == "all_pairs") return NeighbourSearch::AllPairs;
-  if (name == "kd_tree") return NeighbourSearch::KdTree;
-  throw std::runtime_error("dataset.neighbour_search: unknown value '" + name + "' (known: auto, all_pairs, kd_tree)");
-}
+const EnumNames<NeighbourSearch> kNeighbourSearchNames = {
+    {"auto", NeighbourSearch::Auto}, {"all_pairs", NeighbourSearch::AllPairs}, {"kd_tree", NeighbourSearch::KdTree}};
 
 torch::Tensor sorted_neighbours(const torch::Tensor& pos, int64_t k, NeighbourSearch search) {
   TORCH_CHECK(pos.dim() == 2 && pos.size(1) == 3, "sorted_neighbours expects positions [N, 3], got ", pos.sizes());

@@ -12,6 +12,8 @@
 
 #include <torch/torch.h>
 
+#include "util/enum_names.h"
+
 namespace longconv::data {
 
 enum class NeighbourSearch {
@@ -19,7 +21,7 @@ enum class NeighbourSearch {
   AllPairs,  // every distance, then a partial sort of each row: O(N^2 + N k log k)
   KdTree,    // nanoflann k-d tree: O(N log N) build, O(k log N) per query
 };
-NeighbourSearch parse_neighbour_search(const std::string& name);  // "auto" | "all_pairs" | "kd_tree"
+extern const EnumNames<NeighbourSearch> kNeighbourSearchNames;  // auto, all_pairs, kd_tree
 
 // pos [N, 3] (float or double) -> [N, k] int64: row i holds the k points nearest to i, nearest first (i itself first).
 torch::Tensor sorted_neighbours(const torch::Tensor& pos, int64_t k, NeighbourSearch search = NeighbourSearch::Auto);

@@ -8,7 +8,9 @@
 #include "data/datasets/copy_memory.h"
 #include "data/datasets/listops.h"
 #include "data/datasets/mnist.h"
+#include "data/datasets/modelnet.h"
 #include "data/datasets/pathfinder.h"
+#include "data/datasets/point_solids.h"
 #include "data/datasets/ptbxl.h"
 #include "data/datasets/speech_commands.h"
 #include "data/datasets/stl10.h"
@@ -24,6 +26,7 @@ const std::vector<DatasetType>& table() {
       cifar100_dataset_type(),      listops_dataset_type(),         pathfinder_dataset_type(),
       stl10_dataset_type(),         speech_commands_dataset_type(), ptbxl_dataset_type(),
       voxel_solids_dataset_type(),  copy_memory_dataset_type(),     adding_problem_dataset_type(),
+      modelnet_dataset_type(),      point_solids_dataset_type(),
   };
   return types;
 }

@@ -11,6 +11,7 @@
 #include "data/formats/off_mesh.h"
 #include "data/mesh_sampler.h"
 #include "data/point_cloud.h"
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace fs = std::filesystem;
@@ -33,7 +34,7 @@ struct Mesh {
 };
 
 std::vector<std::string> categories(const std::string& root) {
-  if (!fs::is_directory(root)) throw std::runtime_error("dataset.path: '" + root + "' is not a directory");
+  if (!fs::is_directory(root)) throw std::runtime_error("dataset.data_dir: '" + root + "' is not a directory");
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(root))
     if (entry.is_directory() && entry.path().filename().string()[0] != '.')
@@ -103,12 +104,15 @@ std::string modelnet_cache_path(const ModelNetOptions& o, const std::string& spl
   return (fs::path(o.root) / ".longconv" / ("points_" + split + ".safetensors")).string();
 }
 
+void validate(const ModelNetOptions& o) {
+  check_option(o.modelnet_name, one_of({10, 40}), "ModelNetOptions::modelnet_name");
+  check_option(o.num_nodes, at_least(1), "ModelNetOptions::num_nodes");
+  check_option(o.resampling_factor, at_least(1), "ModelNetOptions::resampling_factor");
+  check_option(o.neighbours, in_closed(0, static_cast<double>(o.num_nodes)), "ModelNetOptions::neighbours");
+}
+
 Splits make_modelnet_splits(const ModelNetOptions& o) {
-  if (o.modelnet_name != 10 && o.modelnet_name != 40)
-    throw std::runtime_error("dataset.modelnet_name: expected 10 or 40, got " + std::to_string(o.modelnet_name));
-  if (o.num_nodes < 1) throw std::runtime_error("dataset.num_nodes: expected >= 1, got " + std::to_string(o.num_nodes));
-  if (o.resampling_factor < 1)
-    throw std::runtime_error("dataset.resampling_factor: expected >= 1, got " + std::to_string(o.resampling_factor));
+  validate(o);
   const auto cats = categories(o.root);
   if (static_cast<int64_t>(cats.size()) != o.modelnet_name)
     throw std::runtime_error("ModelNet" + std::to_string(o.modelnet_name) + ": " + o.root + " holds " +
@@ -131,6 +135,28 @@ Splits make_modelnet_splits(const ModelNetOptions& o) {
   splits.info.max_length = o.num_nodes;
   splits.info.spatial_shape = {o.num_nodes};
   return splits;
+}
+
+DatasetType modelnet_dataset_type() {
+  using O = ModelNetOptions;
+  O defaults;
+  defaults.root = "data/ModelNet40";
+  auto bindings =
+      Bindings<O>(defaults)
+          .bind("data_dir", &O::root, "the unzipped ModelNet10/40 folder: <category>/{train,test}/<category>_NNNN.off")
+          .bind("modelnet_name", &O::modelnet_name, "10 or 40: the number of category folders")
+          .bind("num_nodes", &O::num_nodes, "points sampled on each mesh's surface")
+          .bind("resampling_factor", &O::resampling_factor, "sampled copies of every training mesh")
+          .bind("augment", &O::augment, "Gaussian translation of training clouds (std 0.02, clipped), as the reference")
+          .bind("neighbours", &O::neighbours, "sorted neighbours per point (>= kernel.num_edges); 0: all num_nodes")
+          .bind("neighbour_search", &O::search, kNeighbourSearchNames,
+                "exact kNN by all pairs or a k-d tree; auto: the faster as measured")
+          .bind("seed", &O::seed, "surface sampling seed (with each mesh's path and copy)")
+          .validate([](const O& o) { validate(o); });
+  return bound_dataset_type<O>(
+      "modelnet",
+      "ModelNet10/40 meshes as point clouds (normals ++ positions [num_nodes, 6]); the test set also validates",
+      std::move(bindings), make_modelnet_splits);
 }
 
 }  // namespace longconv::data

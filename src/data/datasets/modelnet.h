@@ -25,7 +25,13 @@ struct ModelNetOptions {
   uint64_t seed = 0;     // sampling: each mesh and copy draws from mix_seed(seed, hash(relative path), copy)
 };
 
+// OptionError naming the field: modelnet_name not 10 or 40, num_nodes or resampling_factor < 1, neighbours outside
+// 0..num_nodes.
+void validate(const ModelNetOptions& options);
 Splits make_modelnet_splits(const ModelNetOptions& options);
+
+struct DatasetType;
+DatasetType modelnet_dataset_type();  // dataset.name: modelnet
 
 // The cache file of a split ("train" | "test").
 std::string modelnet_cache_path(const ModelNetOptions& options, const std::string& split);

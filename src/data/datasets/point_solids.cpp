@@ -6,6 +6,7 @@
 
 #include "data/mesh_sampler.h"
 #include "data/point_cloud.h"
+#include "data/registry.h"
 #include "util/random.h"
 #include "util/rotation.h"
 
@@ -92,12 +93,14 @@ TriangleMesh solid_mesh(int64_t label) {
   throw std::invalid_argument("point_solids: label " + std::to_string(label) + " outside [0, 6)");
 }
 
+void validate(const PointSolidsOptions& o) {
+  check_option(o.num_points, at_least(4), "PointSolidsOptions::num_points");
+  check_option(o.neighbours, in_closed(0, static_cast<double>(o.num_points)), "PointSolidsOptions::neighbours");
+  validate(o.sizes);
+}
+
 Splits make_point_solids_splits(const PointSolidsOptions& o) {
-  if (o.num_points < 4)
-    throw std::runtime_error("dataset.num_points: expected >= 4, got " + std::to_string(o.num_points));
-  if (o.neighbours < 0 || o.neighbours > o.num_points)
-    throw std::runtime_error("dataset.neighbours: expected 0 (all) or 1.." + std::to_string(o.num_points) + ", got " +
-                             std::to_string(o.neighbours));
+  validate(o);
   auto make = [o](int64_t index, std::mt19937_64& rng) {
     const int64_t label = index % kPointSolidClasses;
     TriangleMesh mesh = solid_mesh(label);
@@ -118,6 +121,23 @@ Splits make_point_solids_splits(const PointSolidsOptions& o) {
   info.max_length = o.num_points;
   info.spatial_shape = {o.num_points};
   return make_generated_splits(o.sizes, make, info);
+}
+
+DatasetType point_solids_dataset_type() {
+  using O = PointSolidsOptions;
+  O defaults;
+  defaults.sizes = {3000, 600, 0, {}};
+  auto bindings = Bindings<O>(defaults)
+                      .bind("num_points", &O::num_points, "points (with normals) on each solid: x is [num_points, 6]")
+                      .bind("neighbours", &O::neighbours, "sorted neighbours per point (>= kernel.num_edges); 0: all")
+                      .bind("neighbour_search", &O::search, kNeighbourSearchNames,
+                            "exact kNN by all pairs or a k-d tree; auto: the faster as measured")
+                      .nest(&O::sizes, generated_size_bindings())
+                      .validate([](const O& o) { validate(o); });
+  return bound_dataset_type<O>(
+      "point_solids",
+      "generated point clouds on sphere, cube, cylinder, cone, torus, octahedron (random stretch, pose), 6 classes",
+      std::move(bindings), make_point_solids_splits);
 }
 
 }  // namespace longconv::data

@@ -25,6 +25,11 @@ struct PointSolidsOptions {
 // The tessellated solid `label` in its own frame (about [-1, 1]^3), faces wound outwards; exposed for tests.
 TriangleMesh solid_mesh(int64_t label);
 
+// OptionError naming the field: num_points < 4, neighbours outside 0..num_points, and the sizes' rules.
+void validate(const PointSolidsOptions& options);
 Splits make_point_solids_splits(const PointSolidsOptions& options);
+
+struct DatasetType;
+DatasetType point_solids_dataset_type();  // dataset.name: point_solids
 
 }  // namespace longconv::data
