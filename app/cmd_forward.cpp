@@ -1,8 +1,9 @@
 // longconv forward CONFIG --weights W --input IN --output OUT [--grad-output G]: runs the module net.type names on
-// IN's `x` (and optional `lengths`), writing `y` (and in train mode the module's buffers as `buffer.<name>`) to OUT.
+// IN's `x` (and optional `lengths`; point-cloud modules: `rel_pos` [B, N, N, 3] and int64 `sorted_indices` [B, N, K],
+// the reference's data-object fields), writing `y` (and in train mode the module's buffers as `buffer.<name>`) to OUT.
 // With G (a tensor `y` shaped like the output) it also runs backward of sum(y * G) and writes `grad.x` (float
-// inputs) and `grad.param.<state_dict key>` for every parameter (zeros where the loss does not reach it), so
-// gradients compare with the reference's from files.
+// inputs), `grad.rel_pos` (point modules) and `grad.param.<state_dict key>` for every parameter (zeros where the loss
+// does not reach it), so gradients compare with the reference's from files.
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -74,6 +75,13 @@ torch::Tensor read_grad_output(const std::string& path, const torch::Tensor& y) 
   return it->second.to(y.device(), y.scalar_type());
 }
 
+// Tensor `name` of the input file, or an error naming the file.
+const torch::Tensor& input_tensor(const io::Safetensors& in, const std::string& path, const std::string& name) {
+  const auto it = in.tensors.find(name);
+  if (it == in.tensors.end()) throw std::runtime_error(path + ": missing tensor '" + name + "'");
+  return it->second;
+}
+
 void run_forward(const ForwardArgs& args) {
   require_distinct_output(args);
   const Config config = load_command_config(args.config, args.overrides);
@@ -85,9 +93,7 @@ void run_forward(const ForwardArgs& args) {
   io::load_state_dict(*net.module, io::read_safetensors(args.weights).tensors, args.weights);
 
   const io::Safetensors in = io::read_safetensors(args.input);
-  const auto x_it = in.tensors.find("x");
-  if (x_it == in.tensors.end()) throw std::runtime_error(args.input + ": missing tensor 'x'");
-  torch::Tensor x = x_it->second;
+  torch::Tensor x = input_tensor(in, args.input, "x");
   if (x.scalar_type() == torch::kBool)
     throw std::runtime_error(args.input + ": tensor 'x' must be float or integer tokens, got bool");
   torch::Tensor lengths;
@@ -99,16 +105,28 @@ void run_forward(const ForwardArgs& args) {
   check_input(args.input, x, lengths);
   x = x.is_floating_point() ? x.to(device, dtype) : x.to(device, torch::kInt64);  // integers are tokens
   if (lengths.defined()) lengths = lengths.to(device);
+  const bool points = static_cast<bool>(net.point_forward);
+  torch::Tensor rel_pos, sorted_indices;
+  if (points) {
+    rel_pos = input_tensor(in, args.input, "rel_pos");
+    sorted_indices = input_tensor(in, args.input, "sorted_indices");
+    if (!rel_pos.is_floating_point()) throw std::runtime_error(args.input + ": tensor 'rel_pos' must be float");
+    if (sorted_indices.is_floating_point() || sorted_indices.scalar_type() == torch::kBool)
+      throw std::runtime_error(args.input + ": tensor 'sorted_indices' must be integer");
+    rel_pos = rel_pos.to(device, dtype);
+    sorted_indices = sorted_indices.to(device, torch::kInt64);
+  }
 
   const bool train_mode = args.mode == "train";
   const bool backward = !args.grad_output.empty();
   net.module->train(train_mode);
   if (backward && x.is_floating_point()) x.requires_grad_();
+  if (backward && points) rel_pos.requires_grad_();
   // Without --grad-output no graph is needed (BatchNorm still updates its running stats in train mode).
   torch::AutoGradMode grad_mode(backward);
   torch::Tensor y;
   try {
-    y = net.forward(x, lengths);
+    y = points ? net.point_forward(x, rel_pos, sorted_indices) : net.forward(x, lengths);
   } catch (const c10::Error& e) {
     // The modules check their input first ("a linear encoder expects float x of shape [B, 2, L], got ...").
     throw std::runtime_error(fmt::format("{}: net.type {} on x [{}] {}: {}", args.input, config.get_string("net.type"),
@@ -119,6 +137,7 @@ void run_forward(const ForwardArgs& args) {
   if (backward) {
     (y * read_grad_output(args.grad_output, y)).sum().backward();
     if (x.is_floating_point()) out["grad.x"] = x.grad().defined() ? x.grad() : torch::zeros_like(x);
+    if (points) out["grad.rel_pos"] = rel_pos.grad().defined() ? rel_pos.grad() : torch::zeros_like(rel_pos);
     for (const auto& p : net.module->named_parameters())
       out["grad.param." + p.key()] = p.value().grad().defined() ? p.value().grad() : torch::zeros_like(p.value());
   }
@@ -134,11 +153,13 @@ void add_forward_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("forward", "run the module net.type names on inputs from a safetensors file");
   add_config_arguments(*cmd, args->config, args->overrides);
   cmd->add_option("--weights", args->weights, "state_dict (safetensors), loaded strictly")->required();
-  cmd->add_option("--input", args->input, "safetensors with `x` and optional `lengths`")->required();
+  cmd->add_option("--input", args->input,
+                  "safetensors with `x` and optional `lengths` (point modules: also `rel_pos`, `sorted_indices`)")
+      ->required();
   cmd->add_option("--output", args->output, "safetensors to write `y` to")->required();
   cmd->add_option("--grad-output", args->grad_output,
                   "safetensors with `y` shaped like the output: also write the gradients of sum(y * G) (grad.x, "
-                  "grad.param.<key>)");
+                  "grad.rel_pos, grad.param.<key>)");
   cmd->add_option("--dtype", args->dtype, "precision of the whole module")
       ->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--mode", args->mode, "eval, or train (BatchNorm uses batch statistics and updates its buffers)")
