@@ -1,5 +1,6 @@
-// `longconv train` of the small CCNN configs end to end in 1D (sequential Fashion-MNIST), 2D (Fashion-MNIST images)
-// and 3D (voxel_solids): the same net type, data_dim from the data, a couple of batches on a narrow net.
+// `longconv train` of the small CCNN configs end to end in 1D (sequential Fashion-MNIST), 2D (Fashion-MNIST images),
+// 3D (voxel_solids) and on point clouds (point_solids, conv.type SeparablePointFlexConv): the same net type, data_dim
+// from the data, a couple of batches on a narrow net.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -27,4 +28,8 @@ TEST(CcnnTrain, Image2d) { expect_ccnn_trains("fmnist_2d.yaml", ""); }
 
 TEST(CcnnTrain, Voxels3d) {
   expect_ccnn_trains("voxel_solids_3d.yaml", " dataset.train_size=64 dataset.test_size=16 dataset.resolution=8");
+}
+
+TEST(CcnnTrain, PointClouds) {
+  expect_ccnn_trains("point_solids.yaml", " dataset.train_size=64 dataset.test_size=16 dataset.num_points=32");
 }

@@ -1,7 +1,6 @@
 // ModelNet (published folder layout, sampled-cloud cache) and the generated point_solids set.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 
 #include "data/datasets/modelnet.h"
@@ -9,39 +8,14 @@
 #include "data/mesh_sampler.h"
 #include "io/safetensors.h"
 #include "support/helpers.h"
+#include "support/modelnet_writer.h"
 
 using namespace longconv;
 namespace fs = std::filesystem;
 
-namespace {
-
-const std::string kTetra = "OFF\n4 4 0\n0 0 0\n1 0 0\n0 1 0\n0 0 1\n3 0 2 1\n3 0 1 3\n3 0 3 2\n3 1 2 3\n";
-const std::string kCube =
-    "OFF8 6 0\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n"
-    "4 0 2 3 1\n4 4 5 7 6\n4 0 1 5 4\n4 2 6 7 3\n4 0 4 6 2\n4 1 3 7 5\n";
-
-// ModelNet10's layout: 10 categories, `train` meshes and one test mesh each (even categories tetrahedra).
-void write_modelnet10(const fs::path& root, int train) {
-  const char* names[] = {"bathtub", "bed",         "chair", "desk",  "dresser",
-                         "monitor", "night_stand", "sofa",  "table", "toilet"};
-  for (int c = 0; c < 10; ++c) {
-    for (const char* split : {"train", "test"}) {
-      fs::create_directories(root / names[c] / split);
-      for (int i = 1; i <= (std::string(split) == "train" ? train : 1); ++i) {
-        char file[64];
-        std::snprintf(file, sizeof(file), "%s_%04d.off", names[c], i + (std::string(split) == "test" ? 100 : 0));
-        test::write_file((root / names[c] / split / file).string(), c % 2 ? kCube : kTetra);
-      }
-    }
-  }
-  test::write_file((root / "README.txt").string(), "not a category");
-}
-
-}  // namespace
-
 TEST(ModelNet, ReadsTheLayoutResamplesAndCaches) {
   test::TempDir dir;
-  write_modelnet10(dir.path(), 2);
+  test::write_modelnet_tree(dir.path(), 10, 2);
   data::ModelNetOptions o;
   o.root = dir.path().string();
   o.modelnet_name = 10;
@@ -90,7 +64,7 @@ TEST(ModelNet, ReadsTheLayoutResamplesAndCaches) {
 
 TEST(ModelNet, LayoutErrorsNameThePath) {
   test::TempDir dir;
-  write_modelnet10(dir.path(), 1);
+  test::write_modelnet_tree(dir.path(), 10, 1);
   data::ModelNetOptions o;
   o.root = dir.path().string();
   EXPECT_NE(test::error_of([&] { data::make_modelnet_splits(o); }).find("holds 10 category folders, expected 40"),
