@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev libsndfile1-dev
   libpng-dev libjpeg62-turbo-dev libsoxr-dev
   libnanoflann-dev
+  libgloo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   espeak-ng sox
