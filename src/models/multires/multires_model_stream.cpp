@@ -1,5 +1,6 @@
 #include "models/multires/multires_model_stream.h"
 
+#include "nn/common/batch_norm.h"
 #include "nn/common/gelu.h"
 
 namespace longconv::models {
@@ -33,8 +34,7 @@ torch::Tensor ResidualBlocksStream::step(torch::Tensor h) {
         pointwise(layer.mix_in, nn::gelu(layer.stream.step(h, layer.conv->h0, layer.conv->h1, layer.conv->w))), -1);
     if (layer.mix_out) z = pointwise(layer.mix_out, z);
     z = z + h;
-    h = batchnorm_ ? layer.norm->as<torch::nn::BatchNorm1d>()->forward(z)
-                   : layer.norm->as<torch::nn::LayerNorm>()->forward(z);
+    h = batchnorm_ ? layer.norm->as<nn::BatchNorm>()->forward(z) : layer.norm->as<torch::nn::LayerNorm>()->forward(z);
   }
   return h;
 }

@@ -1,5 +1,6 @@
 #include "models/multires/multires_net.h"
 
+#include "nn/common/batch_norm.h"
 #include "nn/common/dropout1d.h"
 
 namespace longconv::models {
@@ -55,7 +56,7 @@ torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& leng
 }
 
 torch::Tensor apply_channel_norm(torch::nn::Module& norm, const torch::Tensor& x, bool batchnorm) {
-  if (batchnorm) return norm.as<torch::nn::BatchNorm1d>()->forward(x);
+  if (batchnorm) return norm.as<nn::BatchNorm>()->forward(x);
   return norm.as<torch::nn::LayerNorm>()->forward(x.transpose(-1, -2)).transpose(-1, -2);
 }
 
@@ -109,7 +110,7 @@ ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const Residual
     if (output_conv) mixing->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(d, d, 1)));
     b.mixing_layers->push_back(mixing);
     if (batchnorm) {
-      b.norms->push_back(torch::nn::BatchNorm1d(d));
+      b.norms->push_back(nn::BatchNorm(d));
     } else {
       b.norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     }

@@ -1,5 +1,7 @@
 #include "nn/common/channel_norm.h"
 
+#include "nn/common/batch_norm.h"
+
 namespace longconv::nn {
 
 const EnumNames<ChannelNorm> kChannelNormNames = {
@@ -12,11 +14,12 @@ ChannelLayerNormImpl::ChannelLayerNormImpl(int64_t channels) {
 torch::Tensor ChannelLayerNormImpl::forward(const torch::Tensor& x) { return ln(x.transpose(1, -1)).transpose(-1, 1); }
 
 torch::nn::AnyModule make_channel_norm(ChannelNorm norm, int64_t channels, int64_t data_dim) {
+  TORCH_CHECK(data_dim >= 1 && data_dim <= 3, "make_channel_norm: data_dim must be 1, 2 or 3, got ", data_dim);
   switch (norm) {
     case ChannelNorm::BatchNorm:
-      if (data_dim == 1) return torch::nn::AnyModule(torch::nn::BatchNorm1d(channels));
-      if (data_dim == 2) return torch::nn::AnyModule(torch::nn::BatchNorm2d(channels));
-      return torch::nn::AnyModule(torch::nn::BatchNorm3d(channels));
+      // One BatchNorm serves 1D, 2D and 3D (torch's BatchNorm1d/2d/3d differ only in the input check) and can be
+      // synchronised over the ranks of a data-parallel run.
+      return torch::nn::AnyModule(BatchNorm(channels));
     case ChannelNorm::LayerNorm:
       return torch::nn::AnyModule(ChannelLayerNorm(channels));
     case ChannelNorm::Identity:

@@ -1,5 +1,6 @@
-// Norm layers over the channels of [B, C, *spatial] by the reference's net.norm names: "BatchNorm" (BatchNorm1d/2d/3d
-// by data_dim), "LayerNorm" (ckconv.nn.LayerNorm: torch LayerNorm over C, registered as submodule `ln`), "Identity".
+// Norm layers over the channels of [B, C, *spatial] by the reference's net.norm names: "BatchNorm"
+// (nn/common/batch_norm.h: BatchNorm1d/2d/3d by data_dim), "LayerNorm" (ckconv.nn.LayerNorm: torch LayerNorm over C,
+// registered as submodule `ln`), "Identity".
 #pragma once
 
 #include <torch/torch.h>
