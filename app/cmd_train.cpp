@@ -1,9 +1,11 @@
-// longconv train CONFIG [key=value ...] [--resume | --overwrite]
+// longconv train CONFIG [key=value ...] [--resume | --overwrite] [--nproc N [--allow-world-size-change]]
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "dist/process_group.h"
+#include "launcher.h"
 #include "train/experiment.h"
 #include "train/run_config.h"
 #include "train/trainer.h"
@@ -16,16 +18,32 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   bool resume = false;
   bool overwrite = false;
+  int nproc = 1;
+  bool allow_world_size_change = false;
 };
 
 void run_train(const TrainArgs& args) {
   Config config = load_command_config(args.config, args.overrides);
-  const train::TrainerOptions options = train::trainer_options(config);  // bad values fail before data loads
+  train::TrainerOptions options = train::trainer_options(config);  // bad values fail before data loads
+  if (args.nproc > 1 && !is_dist_worker()) {
+    std::vector<std::string> argv = {"train", args.config};
+    if (args.resume) argv.push_back("--resume");
+    if (args.overwrite) argv.push_back("--overwrite");
+    if (args.allow_world_size_change) argv.push_back("--allow-world-size-change");
+    argv.insert(argv.end(), args.overrides.begin(), args.overrides.end());
+    launch_workers(args.nproc, argv, train::run_threads(config) == 0);
+    return;
+  }
+  options.allow_world_size_change = args.allow_world_size_change;
+  const auto group = dist::process_group_from_environment(options.dist, options.device);
+  if (group && options.device.is_cuda()) options.device = torch::Device(torch::kCUDA, group->env().local_rank);
   train::Experiment e = train::build_experiment(std::move(config));
-  train::Trainer trainer(e.net, e.splits, std::move(e.objective), options, e.config.to_yaml());
+  train::Trainer trainer(e.net, e.splits, std::move(e.objective), options, e.config.to_yaml(), group.get());
   const train::TrainResult result = trainer.fit(args.resume, args.overwrite);
+  if (group) group->barrier();
   const auto& objective = trainer.objective();
-  fmt::print("test {} at best validation: {}\n", objective.name(), objective.format(result.best_test_metric));
+  if (!group || group->rank() == 0)
+    fmt::print("test {} at best validation: {}\n", objective.name(), objective.format(result.best_test_metric));
 }
 
 }  // namespace
@@ -38,6 +56,9 @@ void add_train_command(CLI::App& app) {
   add_config_arguments(*cmd, args->config, args->overrides);
   cmd->add_flag("--resume", args->resume, "continue from <train.out_dir>/last.ckpt at the next epoch");
   cmd->add_flag("--overwrite", args->overwrite, "start afresh even if train.out_dir holds a previous run");
+  add_nproc_option(*cmd, args->nproc);
+  cmd->add_flag("--allow-world-size-change", args->allow_world_size_change,
+                "--resume a run written by another number of processes (not bit-exact)");
   cmd->callback([args] { run_train(*args); });
 }
 

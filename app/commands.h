@@ -23,6 +23,9 @@ CLI::App& data_command(CLI::App& app);
 void add_data_listops_command(CLI::App& app);
 void add_data_speech_command(CLI::App& app);
 
+// `--nproc N`: run the command as N local worker processes (app/launcher.h).
+void add_nproc_option(CLI::App& command, int& nproc);
+
 // The run config from `path` and `overrides`, with the intra-op thread count set from its `threads` key.
 Config load_command_config(const std::string& path, const std::vector<std::string>& overrides);
 

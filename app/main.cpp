@@ -21,6 +21,11 @@ void add_config_arguments(CLI::App& command, std::string& path, std::vector<std:
   command.add_option("overrides", overrides, "key=value overrides of the config, e.g. train.epochs=3");
 }
 
+void add_nproc_option(CLI::App& command, int& nproc) {
+  command.add_option("--nproc", nproc, "data-parallel worker processes on this machine (each gets cores / N threads)")
+      ->check(CLI::Range(1, 1024));
+}
+
 }  // namespace longconv::cli
 
 int main(int argc, char** argv) {

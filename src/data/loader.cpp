@@ -42,8 +42,11 @@ struct DataLoader::State {
 
   Batch assemble(const std::vector<int64_t>& ord, int64_t ep, int64_t b) const {
     const auto n = static_cast<int64_t>(ord.size());
-    const int64_t begin = b * opt.batch_size;
-    const int64_t end = std::min(begin + opt.batch_size, n);
+    const int64_t first = b * opt.batch_size;
+    const auto [begin_in, end_in] = shard_range(std::min(opt.batch_size, n - first), opt.shard_rank, opt.shard_count);
+    const int64_t begin = first + begin_in;
+    const int64_t end = first + end_in;
+    if (begin == end) return {};
     std::vector<Example> examples;
     examples.reserve(static_cast<size_t>(end - begin));
     for (int64_t i = begin; i < end; ++i) {
@@ -93,6 +96,13 @@ struct DataLoader::State {
   }
 };
 
+std::pair<int64_t, int64_t> shard_range(int64_t n, int64_t rank, int64_t count) {
+  const int64_t base = n / count;
+  const int64_t extra = n % count;
+  const int64_t begin = rank * base + std::min(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
     : state_(std::make_unique<State>()) {
   if (!dataset) throw std::invalid_argument("DataLoader: null dataset");
@@ -100,6 +110,9 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions opt
     throw std::invalid_argument("DataLoader: batch_size must be >= 1, got " + std::to_string(options.batch_size));
   if (options.prefetch < 1)
     throw std::invalid_argument("DataLoader: prefetch must be >= 1, got " + std::to_string(options.prefetch));
+  if (options.shard_count < 1 || options.shard_rank < 0 || options.shard_rank >= options.shard_count)
+    throw std::invalid_argument("DataLoader: shard " + std::to_string(options.shard_rank) + " of " +
+                                std::to_string(options.shard_count) + " does not exist");
   if (options.workers < 1)
     throw std::invalid_argument("DataLoader: workers must be >= 1, got " + std::to_string(options.workers));
   State& s = *state_;
@@ -123,6 +136,10 @@ int64_t DataLoader::num_batches() const { return state_->n_batches; }
 int64_t DataLoader::num_examples() const {
   const int64_t n = state_->dataset->size();
   return state_->opt.drop_last ? state_->n_batches * state_->opt.batch_size : n;
+}
+
+int64_t DataLoader::batch_examples(int64_t b) const {
+  return std::min(state_->opt.batch_size, state_->dataset->size() - b * state_->opt.batch_size);
 }
 
 void DataLoader::start_epoch(int64_t epoch) {

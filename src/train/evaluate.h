@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "dist/process_group.h"
 #include "models/registry.h"
 #include "train/objective.h"
 
@@ -19,6 +20,9 @@ struct EvalOptions {
   data::LoaderOptions loader;          // batch_size, prefetch, workers (never shuffled or augmented)
   std::optional<int64_t> max_batches;  // cap, for smoke tests
   torch::Device device = torch::kCPU;  // where the net is
+  // Data parallel: each rank scores its slice of every batch and the sums are reduced, so every rank gets the
+  // result of one process that saw every example. Null: one process.
+  dist::ProcessGroup* group = nullptr;
 };
 
 struct EvalResult {
@@ -29,6 +33,9 @@ struct EvalResult {
 
 // Batches moved to `device`.
 data::Batch to_device(data::Batch batch, const torch::Device& device);
+
+// The collectives of `group` that Objective::reduce needs.
+ShardReduce shard_reduce(dist::ProcessGroup& group);
 
 // Resets and fills `objective`; TORCH_CHECK on an empty dataset.
 EvalResult evaluate(const models::Net& net, Objective& objective, const std::shared_ptr<const data::Dataset>& dataset,

@@ -31,6 +31,13 @@ class Classification : public Objective {
     total_ += batch.y.numel();
   }
 
+  void reduce(const ShardReduce& ranks) override {
+    const auto t =
+        ranks.sum(torch::tensor({static_cast<double>(correct_), static_cast<double>(total_)}, torch::kFloat64));
+    correct_ = static_cast<int64_t>(t[0].item<double>());
+    total_ = static_cast<int64_t>(t[1].item<double>());
+  }
+
   // An empty epoch has no accuracy; 0 keeps the log numeric and can never win "best".
   double value() const override { return total_ == 0 ? 0.0 : 100.0 * static_cast<double>(correct_) / total_; }
   std::string name() const override { return "accuracy"; }
@@ -69,6 +76,20 @@ class MultiLabel : public Objective {
     targets_.push_back(batch.y.to(torch::kCPU, torch::kFloat32));
   }
 
+  void reduce(const ShardReduce& ranks) override {
+    const int64_t labels = scores_.empty() ? 0 : scores_.front().size(1);
+    // A rank that saw no example does not know the label count; the ranks that did agree on it.
+    const auto seen = ranks.sum(torch::tensor({static_cast<double>(labels), labels > 0 ? 1.0 : 0.0}, torch::kFloat64));
+    if (seen[1].item<double>() == 0) return;
+    const auto width = static_cast<int64_t>(seen[0].item<double>() / seen[1].item<double>());
+    const auto rows = [&](const std::vector<torch::Tensor>& parts) {
+      return ranks.gather(parts.empty() ? torch::empty({0}, torch::kFloat32) : torch::cat(parts).reshape({-1}))
+          .reshape({-1, width});
+    };
+    scores_ = {rows(scores_)};
+    targets_ = {rows(targets_)};
+  }
+
   // An epoch without both classes in any label has no AUROC; 0 keeps the log numeric and can never win "best".
   double value() const override {
     if (scores_.empty()) return 0.0;
@@ -103,6 +124,12 @@ class Density : public Objective {
     dims_ += batch.x.numel();
   }
 
+  void reduce(const ShardReduce& ranks) override {
+    const auto t = ranks.sum(torch::tensor({nll_, static_cast<double>(dims_)}, torch::kFloat64));
+    nll_ = t[0].item<double>();
+    dims_ = static_cast<int64_t>(t[1].item<double>());
+  }
+
   // An empty epoch has no likelihood; +inf keeps the log numeric and can never win "best".
   double value() const override {
     return dims_ == 0 ? std::numeric_limits<double>::infinity() : nll_ / (static_cast<double>(dims_) * std::log(2.0));
@@ -130,6 +157,12 @@ class Regression : public Objective {
     check(output, batch);
     squared_error_ += (output - batch.y).square().sum().item<double>();
     count_ += batch.y.numel();
+  }
+
+  void reduce(const ShardReduce& ranks) override {
+    const auto t = ranks.sum(torch::tensor({squared_error_, static_cast<double>(count_)}, torch::kFloat64));
+    squared_error_ = t[0].item<double>();
+    count_ = static_cast<int64_t>(t[1].item<double>());
   }
 
   // An empty epoch has no error; -inf can never win "best".

@@ -1,6 +1,7 @@
 // The loss and the reported metric of a task, so the trainer never looks inside the model's output.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,13 @@
 #include "util/enum_names.h"
 
 namespace longconv::train {
+
+// The collectives a sharded epoch's accumulations need: `sum` adds a float64 tensor over the ranks, `gather`
+// concatenates each rank's tensor along dim 0 in rank order.
+struct ShardReduce {
+  std::function<torch::Tensor(const torch::Tensor&)> sum;
+  std::function<torch::Tensor(const torch::Tensor&)> gather;
+};
 
 class Objective {
  public:
@@ -23,6 +31,9 @@ class Objective {
   virtual void reset() = 0;
   virtual void add(const torch::Tensor& output, const data::Batch& batch) = 0;
   virtual double value() const = 0;
+  // Turns this rank's accumulation of a sharded epoch into the whole epoch's (then value() is the metric of one
+  // process that saw every example).
+  virtual void reduce(const ShardReduce& ranks) = 0;
   virtual std::string name() const = 0;                // "accuracy"
   virtual std::string format(double value) const = 0;  // "87.12%"
   // Picks the best epoch: accuracy grows, bits per dimension shrink.

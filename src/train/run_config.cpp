@@ -53,6 +53,11 @@ Bindings<TrainerOptions> trainer_bindings() {
                             .bind("train.workers", &L::workers, "loader threads (1-256)"))
       .bind("train.eval_batch_size", &T::eval_batch_size, "validation/test batch size (null: train.batch_size)")
       .bind("train.grad_clip", &T::grad_clip, "clip the gradient norm to this value (0: off)")
+      .bind("train.accumulate_grad_steps", &T::accumulate_grad_steps,
+            "batches whose gradients add up before each optimizer step (>= 1): k batches of B weigh as one of k * B")
+      .bind("train.sync_batchnorm", &T::sync_batchnorm,
+            "multi-process runs: BatchNorm statistics over the global batch (SyncBatchNorm); off: per rank, running "
+            "statistics averaged at each epoch's end")
       .nest(&T::run, Bindings<RunDirectoryOptions>().bind("train.out_dir", &RunDirectoryOptions::out_dir,
                                                           "directory for config.yaml, metrics.jsonl and checkpoints"))
       .bind("train.log_every", &T::log_every, "batches between progress lines when stderr is not a terminal")
@@ -74,6 +79,13 @@ Bindings<TrainerOptions> trainer_bindings() {
             Bindings<S>()
                 .bind("scheduler.name", &S::name, kScheduleNames, "learning-rate schedule, stepped every batch")
                 .bind("scheduler.warmup_epochs", &S::warmup_epochs, "linear warmup from 0 over this many epochs"))
+      .nest(&T::dist,
+            Bindings<dist::DistOptions>()
+                .bind("dist.backend", &dist::DistOptions::backend, dist::kBackendNames,
+                      "collectives of a multi-process run: auto (nccl on CUDA, gloo otherwise), gloo or nccl")
+                .bind("dist.timeout", &dist::DistOptions::timeout,
+                      "seconds a rendezvous or collective waits for the other ranks before failing (> 0)")
+                .bind("dist.bucket_mb", &dist::DistOptions::bucket_mb, "gradient all-reduce bucket size in MB (> 0)"))
       .validate([](const T& o) { validate(o); });
 }
 

@@ -13,6 +13,8 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "dist/grad_reducer.h"
+#include "dist/process_group.h"
 #include "models/registry.h"
 #include "train/evaluate.h"
 #include "train/objective.h"
@@ -24,9 +26,11 @@ namespace longconv::train {
 
 struct TrainerOptions {
   int64_t epochs = 1;
-  data::LoaderOptions loader;                // batch_size, prefetch, workers (fit shuffles, augments, seeds)
-  std::optional<int64_t> eval_batch_size;    // null: loader.batch_size
-  double grad_clip = 0;                      // max gradient norm; 0: off
+  data::LoaderOptions loader;              // batch_size, prefetch, workers (fit shuffles, augments, seeds)
+  std::optional<int64_t> eval_batch_size;  // null: loader.batch_size
+  double grad_clip = 0;                    // max gradient norm; 0: off
+  // Micro-batches of loader.batch_size per optimizer step: k of them weigh as one batch of k * batch_size.
+  int64_t accumulate_grad_steps = 1;
   int64_t log_every = 50;                    // batches between progress lines when stderr is not a terminal
   std::optional<int64_t> max_train_batches;  // caps per epoch, for smoke tests
   std::optional<int64_t> max_eval_batches;
@@ -36,6 +40,13 @@ struct TrainerOptions {
   uint64_t seed = 1;  // loader shuffling; the model's initialization is seeded by the caller
   torch::Device device = torch::kCPU;
   bool show_progress = true;  // progress and per-epoch lines on stderr
+  dist::DistOptions dist;     // data-parallel runs (a process group given to the Trainer)
+  // Data parallel: BatchNorm's batch statistics over the global batch (torch.nn.SyncBatchNorm); otherwise each rank
+  // normalises its slice and the running statistics are averaged over the ranks at every epoch's end.
+  bool sync_batchnorm = false;
+  // Resuming a run written by another number of ranks continues (with a warning) instead of failing: the sums
+  // change order and each rank's dropout stream, so it is not the run that world size would have made.
+  bool allow_world_size_change = false;
 };
 // OptionError naming the field for any value out of range, and the nested options' own rules.
 void validate(const TrainerOptions& options);
@@ -53,8 +64,12 @@ struct TrainResult {
 class Trainer {
  public:
   // Moves the module to `options.device`. `config_yaml` (the resolved config) goes to config.yaml and checkpoints.
+  // With a process group (dist/process_group.h, kept alive by the caller) the run is data parallel as PyTorch's
+  // DistributedDataParallel: the ranks check they run the same config, take rank 0's parameters and buffers, each
+  // trains on its slice of every global batch of loader.batch_size with gradients summed over the ranks, and only
+  // rank 0 prints and writes the run directory.
   Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective> objective, TrainerOptions options,
-          std::string config_yaml);
+          std::string config_yaml, dist::ProcessGroup* group = nullptr);
 
   // Trains to `options.epochs` in the run directory. `resume`: continue after the epoch stored in last.ckpt
   // (bit-identical to an uninterrupted run on the same thread count); otherwise a fresh start (RunDirectory::start).
@@ -69,12 +84,15 @@ class Trainer {
                          const std::vector<double>& lr_ratios, LrSchedule& schedule);
   EvalResult evaluate_split(const std::shared_ptr<const data::Dataset>& dataset);
   bool penalized() const;
+  int world_size() const { return group_ ? group_->size() : 1; }
 
   models::Net net_;
   data::Splits splits_;
   std::unique_ptr<Objective> objective_;
   TrainerOptions options_;
   std::string config_yaml_;
+  dist::ProcessGroup* group_ = nullptr;
+  std::unique_ptr<dist::GradReducer> reducer_;
 };
 
 }  // namespace longconv::train
