@@ -6,12 +6,15 @@
 #include "data/datasets/adding_problem.h"
 #include "data/datasets/cifar.h"
 #include "data/datasets/copy_memory.h"
+#include "data/datasets/folder.h"
 #include "data/datasets/listops.h"
 #include "data/datasets/mnist.h"
 #include "data/datasets/pathfinder.h"
 #include "data/datasets/ptbxl.h"
 #include "data/datasets/speech_commands.h"
 #include "data/datasets/stl10.h"
+#include "data/datasets/tensors.h"
+#include "data/datasets/ucr.h"
 #include "data/datasets/voxel_solids.h"
 
 namespace longconv::data {
@@ -24,6 +27,7 @@ const std::vector<DatasetType>& table() {
       cifar100_dataset_type(),      listops_dataset_type(),         pathfinder_dataset_type(),
       stl10_dataset_type(),         speech_commands_dataset_type(), ptbxl_dataset_type(),
       voxel_solids_dataset_type(),  copy_memory_dataset_type(),     adding_problem_dataset_type(),
+      tensors_dataset_type(),       folder_dataset_type(),          ucr_dataset_type(),
   };
   return types;
 }
