@@ -35,7 +35,7 @@ struct ArrayDatasetOptions {
   // Standardise each channel of numeric inputs: (x - mean[c]) / std[c] with the given statistics, or with those of
   // the training split when they are empty (population std; missing values and padding excluded; std 0 -> 1).
   // Training stores the statistics it used as dataset.mean / dataset.std in the run's config.yaml
-  // (train/experiment.cpp), so that eval and forward on the run standardise as training did.
+  // (train/experiment.cpp), so that eval on the run standardises as training did.
   bool normalize = true;
   std::vector<double> mean, stddev;
   // x's spatial axes as one sequence axis in raster order ([C, H * W]), for sequence models on images.

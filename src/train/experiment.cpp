@@ -19,7 +19,7 @@ Experiment build_experiment(Config config) {
   Experiment e;
   e.splits = data::dataset_type(config.get_string("dataset.name")).build(config);
   // Statistics computed on the training split go into the resolved config, which training saves as the run's
-  // config.yaml: eval and forward on the run then standardise with them instead of recomputing them.
+  // config.yaml: eval on the run then standardises with them instead of recomputing them.
   if (!e.splits.info.channel_mean.empty()) {
     config.set_value("dataset.mean", e.splits.info.channel_mean);
     config.set_value("dataset.std", e.splits.info.channel_std);
