@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "data/registry.h"
 #include "util/random.h"
 
 namespace longconv::data {
@@ -290,11 +291,45 @@ class ArrayDataset : public Dataset {
 
 }  // namespace
 
+const EnumNames<TargetKind> kTargetKindNames = {{"auto", TargetKind::Auto},
+                                                {"classes", TargetKind::Classes},
+                                                {"multi_label", TargetKind::MultiLabel},
+                                                {"per_step", TargetKind::PerStep},
+                                                {"regression", TargetKind::Regression}};
+
+void validate(const ArrayDatasetOptions& o) {
+  validate(o.split);
+  check_option(o.test_split, kValSplit, "ArrayDatasetOptions::test_split");
+  check_option(o.classes, at_least(1), "ArrayDatasetOptions::classes");
+  check_option_rule(o.mean.size() == o.stddev.size(), o.stddev, "ArrayDatasetOptions::stddev",
+                    fmt::format("{} stds for {} means: give both, or neither (computed from the training split)",
+                                o.stddev.size(), o.mean.size()));
+}
+
+Bindings<ArrayDatasetOptions> array_bindings(bool target_keys) {
+  using O = ArrayDatasetOptions;
+  Bindings<O> b;
+  if (target_keys)
+    b.bind("target", &O::target, kTargetKindNames,
+           "what y holds; auto: integer [N] classes, integer [N, L] per_step labels (L the sequence length), other "
+           "integer [N, K] multi_label 0/1, float regression")
+        .bind("classes", &O::classes, "number of classes (labels below it); null: the largest label + 1", at_least(1));
+  return b
+      .bind("normalize", &O::normalize,
+            "standardise each input channel with mean/std (computed on the training split when empty)")
+      .bind("mean", &O::mean, "per-channel means; empty: the training split's (training stores them here)")
+      .bind("std", &O::stddev, "per-channel stds; empty: the training split's (training stores them here)")
+      .bind("flatten", &O::flatten, "images [C, H, W] as sequences [C, H * W] in raster order")
+      .bind("test_split", &O::test_split, "fraction of the training examples held out for testing without a test set",
+            kValSplit)
+      .nest(&O::split, split_bindings())
+      .validate([](const O& o) { validate(o); });
+}
+
 Splits make_array_splits(const std::string& name, const ArraySet& train, const std::optional<ArraySet>& val,
                          const std::optional<ArraySet>& test, const ArrayDatasetOptions& o) {
+  validate(o);
   const auto fail = [&](const std::string& what) { return std::invalid_argument(name + ": " + what); };
-  if (!(o.val_split >= 0 && o.val_split < 1)) throw fail(fmt::format("val_split {} outside [0, 1)", o.val_split));
-  if (!(o.test_split >= 0 && o.test_split < 1)) throw fail(fmt::format("test_split {} outside [0, 1)", o.test_split));
   if (!train.x.defined() || !train.y.defined()) throw fail("the training set lacks x or y");
   if (train.x.dim() < 1) throw fail(train.x.origin() + ": x has no first axis (examples)");
   Layout layout = layout_of(name, train, o.target);
@@ -314,14 +349,14 @@ Splits make_array_splits(const std::string& name, const ArraySet& train, const s
   // Held out of the training set: test first, then validation, from one seeded permutation.
   const int64_t n = train.x.size(0);
   const int64_t n_test = test ? 0 : std::llround(static_cast<double>(n) * o.test_split);
-  const int64_t n_val = val ? 0 : std::llround(static_cast<double>(n) * o.val_split);
+  const int64_t n_val = val ? 0 : std::llround(static_cast<double>(n) * o.split.val_split);
   if (!test && n_test == 0)
     throw fail(
         fmt::format("there is no test set and test_split {} of {} training examples holds out none", o.test_split, n));
   if (n_test + n_val >= n)
-    throw fail(
-        fmt::format("test_split {} and val_split {} leave no training example of {}", o.test_split, o.val_split, n));
-  std::mt19937_64 rng(o.split_seed);
+    throw fail(fmt::format("test_split {} and val_split {} leave no training example of {}", o.test_split,
+                           o.split.val_split, n));
+  std::mt19937_64 rng(o.split.split_seed);
   const std::vector<int64_t> perm = n_test + n_val > 0 ? permutation(n, rng) : std::vector<int64_t>();
   const auto chunk = [&](int64_t begin, int64_t end) {
     std::vector<int64_t> idx(perm.begin() + begin, perm.begin() + end);
@@ -336,7 +371,6 @@ Splits make_array_splits(const std::string& name, const ArraySet& train, const s
   Splits splits;
   if (!layout.tokens && o.normalize) {
     std::vector<double> mean = o.mean, stddev = o.stddev;
-    if (mean.empty() != stddev.empty()) throw fail("give both mean and std, or neither (computed from training data)");
     if (mean.empty()) {
       std::tie(mean, stddev) = channel_statistics(name, train, layout, in_train);
     } else if (static_cast<int64_t>(mean.size()) != layout.channels ||

@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "config/binding.h"
 #include "data/dataset.h"
 #include "data/formats/stored_array.h"
+#include "util/enum_names.h"
 
 namespace longconv::data {
 
@@ -24,6 +26,7 @@ struct ArraySet {
 // What y holds. auto: integer y [N] -> classes; integer y [N, L] with L the sequence length -> per_step; other
 // integer y [N, K] -> multi_label; float y -> regression.
 enum class TargetKind { Auto, Classes, MultiLabel, PerStep, Regression };
+extern const EnumNames<TargetKind> kTargetKindNames;  // auto, classes, multi_label, per_step, regression
 
 struct ArrayDatasetOptions {
   TargetKind target = TargetKind::Auto;
@@ -31,14 +34,25 @@ struct ArrayDatasetOptions {
   std::optional<int64_t> classes;
   // Standardise each channel of numeric inputs: (x - mean[c]) / std[c] with the given statistics, or with those of
   // the training split when they are empty (population std; missing values and padding excluded; std 0 -> 1).
+  // Training stores the statistics it used as dataset.mean / dataset.std in the run's config.yaml
+  // (train/experiment.cpp), so that eval on the run standardises as training did.
   bool normalize = true;
   std::vector<double> mean, stddev;
   // x's spatial axes as one sequence axis in raster order ([C, H * W]), for sequence models on images.
   bool flatten = false;
-  double val_split = 0.1;   // held out of the training set when there is no validation set; 0: none
+  // val_split: held out of the training set when there is no validation set (0: none); split_seed seeds both
+  // hold-outs.
+  SplitOptions split;
   double test_split = 0.1;  // held out of the training set when there is no test set
-  uint64_t split_seed = 42;
 };
+
+// OptionError for a split fraction outside [0, 1), classes < 1, or unequal numbers of means and stds.
+void validate(const ArrayDatasetOptions& options);
+
+// The keys of the array datasets (tensors, folder, ucr), relative to `dataset`: normalize, mean, std, flatten,
+// test_split, val_split, split_seed, and with `target_keys` target and classes (folder and ucr take those from the
+// files).
+Bindings<ArrayDatasetOptions> array_bindings(bool target_keys);
 
 // `name` prefixes the errors ("tensors: ..."); each array's origin names its file. Missing values (NaN) of numeric
 // inputs become 0 after standardisation (the channel's training mean), and steps past a sequence's length become 0.

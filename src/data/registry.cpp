@@ -6,6 +6,7 @@
 #include "data/datasets/adding_problem.h"
 #include "data/datasets/cifar.h"
 #include "data/datasets/copy_memory.h"
+#include "data/datasets/folder.h"
 #include "data/datasets/listops.h"
 #include "data/datasets/mnist.h"
 #include "data/datasets/modelnet.h"
@@ -14,6 +15,8 @@
 #include "data/datasets/ptbxl.h"
 #include "data/datasets/speech_commands.h"
 #include "data/datasets/stl10.h"
+#include "data/datasets/tensors.h"
+#include "data/datasets/ucr.h"
 #include "data/datasets/voxel_solids.h"
 
 namespace longconv::data {
@@ -22,11 +25,15 @@ namespace {
 // The one list of datasets.
 const std::vector<DatasetType>& table() {
   static const std::vector<DatasetType> types = {
-      fashion_mnist_dataset_type(), mnist_dataset_type(),           cifar10_dataset_type(),
-      cifar100_dataset_type(),      listops_dataset_type(),         pathfinder_dataset_type(),
-      stl10_dataset_type(),         speech_commands_dataset_type(), ptbxl_dataset_type(),
-      voxel_solids_dataset_type(),  copy_memory_dataset_type(),     adding_problem_dataset_type(),
+      fashion_mnist_dataset_type(), mnist_dataset_type(),
+      cifar10_dataset_type(),       cifar100_dataset_type(),
+      listops_dataset_type(),       pathfinder_dataset_type(),
+      stl10_dataset_type(),         speech_commands_dataset_type(),
+      ptbxl_dataset_type(),         voxel_solids_dataset_type(),
+      copy_memory_dataset_type(),   adding_problem_dataset_type(),
       modelnet_dataset_type(),      point_solids_dataset_type(),
+      tensors_dataset_type(),       folder_dataset_type(),
+      ucr_dataset_type(),
   };
   return types;
 }

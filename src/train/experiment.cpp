@@ -18,6 +18,12 @@ Experiment build_experiment(Config config) {
                                   fmt::join(data::dataset_type_names(), ", ")));
   Experiment e;
   e.splits = data::dataset_type(config.get_string("dataset.name")).build(config);
+  // Statistics computed on the training split go into the resolved config, which training saves as the run's
+  // config.yaml: eval on the run then standardises with them instead of recomputing them.
+  if (!e.splits.info.channel_mean.empty()) {
+    config.set_value("dataset.mean", e.splits.info.channel_mean);
+    config.set_value("dataset.std", e.splits.info.channel_std);
+  }
   const models::NetType& net_type = models::net_type(config.get_string("net.type"));
   if (net_type.fill_from_data) net_type.fill_from_data(config, e.splits.info);
   e.net = build_net(config);

@@ -83,14 +83,14 @@ TEST(ArrayDataset, ClassesWithHeldOutTestAndValidationSplits) {
   // The same seed gives the same split, another seed another one.
   const Splits again = splits_of(set_of(x, y), o);
   EXPECT_TRUE(all_x(*again.test).equal(all_x(*s.test)));
-  o.split_seed = 7;
+  o.split.split_seed = 7;
   EXPECT_FALSE(all_x(*splits_of(set_of(x, y), o).test).equal(all_x(*s.test)));
 }
 
 TEST(ArrayDataset, GivenSplitsAreNotHeldOut) {
   const torch::Tensor x = torch::randn({10, 1, 4}), y = torch::zeros({10}, torch::kInt64);
   ArrayDatasetOptions o;
-  o.val_split = 0;
+  o.split.val_split = 0;
   const Splits s = make_array_splits("test", set_of(x, y), std::nullopt, set_of(x.slice(0, 0, 3), y.slice(0, 0, 3)), o);
   EXPECT_EQ(s.train->size(), 10);
   EXPECT_EQ(s.test->size(), 3);
@@ -132,8 +132,12 @@ TEST(ArrayDataset, StandardisesEachChannelWithTrainingStatistics) {
   EXPECT_TRUE(e.x.allclose((r.x - torch::tensor({1.0f, 2.0f, 3.0f}).view({3, 1})) /
                            torch::tensor({2.0f, 4.0f, 0.5f}).view({3, 1})));
   EXPECT_EQ(g.info.channel_mean, given.mean);
+  given.mean = {1.0};
   given.stddev = {1.0};
-  EXPECT_NE(error_of([&] { splits_of(set_of(x, y), given); }).find("3 means and 1 stds for 3 input channels"),
+  EXPECT_NE(error_of([&] { splits_of(set_of(x, y), given); }).find("1 means and 1 stds for 3 input channels"),
+            std::string::npos);
+  given.stddev = {1.0, 2.0};
+  EXPECT_NE(error_of([&] { splits_of(set_of(x, y), given); }).find("2 stds for 1 means: give both, or neither"),
             std::string::npos);
 }
 
@@ -142,7 +146,7 @@ TEST(ArrayDataset, StatisticsMergeAcrossChunks) {
   torch::manual_seed(2);
   const torch::Tensor x = torch::randn({300, 1, 16384}, torch::kFloat64).add_(1000.0).to(torch::kFloat32);
   ArrayDatasetOptions o;
-  o.val_split = 0;
+  o.split.val_split = 0;
   o.test_split = 0;
   const Splits s = make_array_splits("test", set_of(x, torch::zeros({300}, torch::kInt64)), std::nullopt,
                                      set_of(x.slice(0, 0, 1), torch::zeros({1}, torch::kInt64)), o);
@@ -156,7 +160,7 @@ TEST(ArrayDataset, MissingValuesAndPaddingAreLeftOutAndZeroed) {
   const torch::Tensor lengths = torch::tensor({3, 2}, torch::kInt64);
   const ArraySet set = set_of(x, torch::tensor({0, 1}, torch::kInt64), lengths);
   ArrayDatasetOptions o;
-  o.val_split = 0;
+  o.split.val_split = 0;
   o.test_split = 0;
   const Splits s = make_array_splits("test", set, std::nullopt, set, o);
   // Valid values: 1, 2, 3, 5.
@@ -298,8 +302,9 @@ TEST(ArrayDataset, RejectsSplitsThatLeaveNothing) {
   o.test_split = 0;
   EXPECT_NE(error_of([&] { splits_of(set, o); }).find("no test set and test_split 0"), std::string::npos);
   o.test_split = 0.5;
-  o.val_split = 0.5;
+  o.split.val_split = 0.5;
   EXPECT_NE(error_of([&] { splits_of(set, o); }).find("leave no training example"), std::string::npos);
-  o.val_split = 1.5;
-  EXPECT_NE(error_of([&] { splits_of(set, o); }).find("val_split 1.5 outside [0, 1)"), std::string::npos);
+  o.split.val_split = 1.5;
+  EXPECT_NE(error_of([&] { splits_of(set, o); }).find("SplitOptions::val_split: expected in [0, 1), got 1.5"),
+            std::string::npos);
 }

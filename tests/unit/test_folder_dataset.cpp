@@ -74,7 +74,7 @@ TEST(FolderDataset, ImageClassesFromSubfolders) {
   write_file(dir.file("notes.txt"), "files beside the class folders are ignored");
   EXPECT_EQ(folder_classes(dir.path().string()), (std::vector<std::string>{"cat", "dog"}));
   FolderOptions o = raw(dir.path());
-  o.arrays.val_split = 0;
+  o.arrays.split.val_split = 0;
   o.arrays.test_split = 0.34;  // one file
   const Splits s = make_folder_splits(o);
   EXPECT_EQ(s.info.task, Task::Classification);
@@ -105,7 +105,7 @@ TEST(FolderDataset, ImagesAreResizedToSizeAndFlattenedOnRequest) {
   FolderOptions o = raw(dir.path());
   o.size = {4};
   o.arrays.test_split = 0.34;
-  o.arrays.val_split = 0;
+  o.arrays.split.val_split = 0;
   EXPECT_EQ(make_folder_splits(o).info.spatial_shape, (std::vector<int64_t>{4, 4}));
   o.size = {2, 3};
   o.arrays.flatten = true;
@@ -126,7 +126,7 @@ TEST(FolderDataset, AudioIsResampledAndPadded) {
   FolderOptions o = raw(dir.path());
   o.sample_rate = 16000;
   o.arrays.test_split = 0.34;
-  o.arrays.val_split = 0;
+  o.arrays.split.val_split = 0;
   const Splits s = make_folder_splits(o);
   EXPECT_EQ(s.info.d_input, 1);
   EXPECT_EQ(s.info.max_length, 16000);  // the longest clip
@@ -158,7 +158,7 @@ TEST(FolderDataset, TablesAndSplitFolders) {
   write_file(dir.file("test/up/5.csv"), "1,1\n2,2\n3,3\n");
   write_file(dir.file("test/down/6.csv"), "3,3\n2,2\n1,1\n");
   FolderOptions o = raw(dir.path());
-  o.arrays.val_split = 0.25;
+  o.arrays.split.val_split = 0.25;
   const Splits s = make_folder_splits(o);
   EXPECT_EQ(folder_classes(dir.path().string()), (std::vector<std::string>{"down", "up"}));
   EXPECT_EQ(s.train->size(), 3);

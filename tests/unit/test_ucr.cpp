@@ -119,7 +119,7 @@ TEST(UcrDataset, TrainAndTestFilesOfAProblemFolder) {
   write_file(dir.file("Tiny/Tiny_TEST.ts"), std::string(kUnivariate) + "9,9,9,9:b\n");
   UcrOptions o;
   o.path = dir.file("Tiny");
-  o.arrays.val_split = 0;
+  o.arrays.split.val_split = 0;
   const auto s = make_ucr_splits(o);
   EXPECT_EQ(ucr_classes(o), (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(s.info.task, Task::Classification);
@@ -141,7 +141,7 @@ TEST(UcrDataset, TsvLabelsSortNumericallyAndUnequalLengthsArePadded) {
   write_file(dir.file("T/T_TEST.tsv"), "10\t1\t2\n");
   UcrOptions o;
   o.path = dir.file("T");
-  o.arrays.val_split = 0;
+  o.arrays.split.val_split = 0;
   o.arrays.normalize = false;
   EXPECT_EQ(ucr_classes(o), (std::vector<std::string>{"-1", "2", "10"}));
   const auto s = make_ucr_splits(o);

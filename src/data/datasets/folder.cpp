@@ -15,6 +15,7 @@
 #include "data/formats/numeric_table.h"
 #include "data/formats/wav.h"
 #include "data/image_resize.h"
+#include "data/registry.h"
 #include "io/jpeg_reader.h"
 #include "io/png_reader.h"
 
@@ -142,14 +143,18 @@ std::vector<std::string> folder_classes(const std::string& path) {
   return classes;
 }
 
+void validate(const FolderOptions& o) {
+  check_option_rule(!o.path.empty(), o.path, "FolderOptions::path", "empty: give a folder of class folders");
+  check_option(o.sample_rate, at_least(1), "FolderOptions::sample_rate");
+  check_option(o.length, at_least(1), "FolderOptions::length");
+  check_option_rule(o.size.size() <= 2 && std::all_of(o.size.begin(), o.size.end(), [](int64_t s) { return s >= 1; }),
+                    o.size, "FolderOptions::size",
+                    fmt::format("[{}] is not [side] or [height, width] of positive sizes", fmt::join(o.size, ", ")));
+  validate(o.arrays);
+}
+
 Splits make_folder_splits(const FolderOptions& o) {
-  if (o.sample_rate && *o.sample_rate < 1)
-    throw std::invalid_argument(fmt::format("folder: sample_rate must be >= 1, got {}", *o.sample_rate));
-  if (o.length && *o.length < 1)
-    throw std::invalid_argument(fmt::format("folder: length must be >= 1, got {}", *o.length));
-  if (o.size.size() > 2 || (!o.size.empty() && *std::min_element(o.size.begin(), o.size.end()) < 1))
-    throw std::invalid_argument(
-        fmt::format("folder: size [{}] is not [height, width] or [side] of positive sizes", fmt::join(o.size, ", ")));
+  validate(o);
   const std::vector<std::string> classes = folder_classes(o.path);
   std::error_code ec;
   const fs::path base(o.path);
@@ -254,6 +259,26 @@ Splits make_folder_splits(const FolderOptions& o) {
   ArrayDatasetOptions arrays = o.arrays;
   arrays.classes = static_cast<int64_t>(classes.size());
   return make_array_splits("folder", sets.at("train"), optional_set("val"), optional_set("test"), arrays);
+}
+
+DatasetType folder_dataset_type() {
+  auto bindings =
+      Bindings<FolderOptions>()
+          .bind(
+              "path", &FolderOptions::path,
+              "a folder of class folders (WAV, PNG/JPEG or CSV/TSV files), or of train/ (val/, test/) folders of them")
+          .bind("sample_rate", &FolderOptions::sample_rate,
+                "WAV: resample every clip to this rate (libsoxr); null: the clips' own, which must agree", at_least(1))
+          .bind("length", &FolderOptions::length,
+                "WAV, CSV/TSV: steps per example (longer ones cut, shorter ones padded); null: the longest",
+                at_least(1))
+          .bind(
+              "size", &FolderOptions::size,
+              "images: [height, width] or [side] to resize to (antialiased bilinear); []: their own, which must agree")
+          .nest(&FolderOptions::arrays, array_bindings(/*target_keys=*/false))
+          .validate([](const FolderOptions& o) { validate(o); });
+  return bound_dataset_type<FolderOptions>("folder", "one subfolder per class of WAV, PNG/JPEG or CSV/TSV files",
+                                           std::move(bindings), make_folder_splits);
 }
 
 }  // namespace longconv::data

@@ -28,6 +28,10 @@ struct FolderOptions {
   ArrayDatasetOptions arrays;
 };
 
+// OptionError for an empty path, sample_rate or length < 1, a size that is not [side] or [height, width] of
+// positive sizes, or bad array options.
+void validate(const FolderOptions& options);
+
 // x: uint8 [3 or 1, H, W] images, float [channels, L] audio (samples / 2^15) or table columns; y: the class index.
 // std::runtime_error / std::invalid_argument naming the file for an unreadable or unknown file, folders that mix
 // kinds, or files that disagree (channels, rates, image sizes).
@@ -35,5 +39,8 @@ Splits make_folder_splits(const FolderOptions& options);
 
 // The class names, in label order.
 std::vector<std::string> folder_classes(const std::string& path);
+
+struct DatasetType;
+DatasetType folder_dataset_type();  // dataset.name: folder
 
 }  // namespace longconv::data

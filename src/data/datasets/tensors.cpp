@@ -10,6 +10,7 @@
 
 #include "data/formats/npy.h"
 #include "data/formats/npz.h"
+#include "data/registry.h"
 #include "io/mapped_file.h"
 #include "io/safetensors.h"
 
@@ -79,8 +80,13 @@ ArraySet read_array_set(const std::string& path) {
   throw std::invalid_argument(path + ": not a .safetensors or .npz file, nor a directory of .npy files");
 }
 
+void validate(const TensorsOptions& o) {
+  check_option_rule(!o.path.empty(), o.path, "TensorsOptions::path", "empty: give a file or a directory of arrays");
+  validate(o.arrays);
+}
+
 Splits make_tensors_splits(const TensorsOptions& o) {
-  if (o.path.empty()) throw std::invalid_argument("tensors: path is empty (a file or a directory of arrays)");
+  validate(o);
   std::error_code ec;
   const fs::path path(o.path);
   if (!fs::is_directory(path, ec) || fs::exists(path / "x.npy", ec)) {
@@ -100,6 +106,18 @@ Splits make_tensors_splits(const TensorsOptions& o) {
   };
   return make_array_splits("tensors", read_array_set(*train), read(split_entry(path, "val")),
                            read(split_entry(path, "test")), o.arrays);
+}
+
+DatasetType tensors_dataset_type() {
+  auto bindings = Bindings<TensorsOptions>()
+                      .bind("path", &TensorsOptions::path,
+                            "a .safetensors or .npz file or a directory of x.npy, y.npy (lengths.npy) holding x, y "
+                            "(lengths); or a directory of train.* (val.*, test.*): such files or directories")
+                      .nest(&TensorsOptions::arrays, array_bindings(/*target_keys=*/true))
+                      .validate([](const TensorsOptions& o) { validate(o); });
+  return bound_dataset_type<TensorsOptions>(
+      "tensors", "your own arrays x [N, C, ...] or tokens [N, L], y, lengths from safetensors, .npz or .npy files",
+      std::move(bindings), make_tensors_splits);
 }
 
 }  // namespace longconv::data

@@ -20,6 +20,9 @@ struct TensorsOptions {
   ArrayDatasetOptions arrays;
 };
 
+// OptionError for an empty path or bad array options.
+void validate(const TensorsOptions& options);
+
 // std::runtime_error / std::invalid_argument naming the file and array for a missing or malformed file, an unknown
 // array name, or arrays that disagree (data/array_dataset.h).
 Splits make_tensors_splits(const TensorsOptions& options);
@@ -27,5 +30,8 @@ Splits make_tensors_splits(const TensorsOptions& options);
 // The arrays x, y, lengths of one file (.safetensors, .npz) or directory of .npy files, read in place where the
 // format allows. Other array names are refused.
 ArraySet read_array_set(const std::string& path);
+
+struct DatasetType;
+DatasetType tensors_dataset_type();  // dataset.name: tensors
 
 }  // namespace longconv::data

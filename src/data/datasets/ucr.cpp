@@ -10,6 +10,7 @@
 
 #include "data/formats/numeric_table.h"
 #include "data/formats/ucr_archive.h"
+#include "data/registry.h"
 
 namespace longconv::data {
 
@@ -98,7 +99,13 @@ Tables read_tables(const UcrOptions& o) {
 
 std::vector<std::string> ucr_classes(const UcrOptions& options) { return read_tables(options).classes; }
 
+void validate(const UcrOptions& o) {
+  check_option_rule(!o.path.empty(), o.path, "UcrOptions::path", "empty: give a problem's folder or its _TRAIN file");
+  validate(o.arrays);
+}
+
 Splits make_ucr_splits(const UcrOptions& o) {
+  validate(o);
   const Tables t = read_tables(o);
   int64_t longest = t.train.values.size(2);
   if (t.test) {
@@ -136,6 +143,16 @@ Splits make_ucr_splits(const UcrOptions& o) {
   if (!t.train.regression()) arrays.classes = static_cast<int64_t>(t.classes.size());
   return make_array_splits("ucr", to_set(t.train, f.train), std::nullopt,
                            t.test ? std::optional<ArraySet>(to_set(*t.test, *f.test)) : std::nullopt, arrays);
+}
+
+DatasetType ucr_dataset_type() {
+  auto bindings = Bindings<UcrOptions>()
+                      .bind("path", &UcrOptions::path,
+                            "a problem's folder NAME/ (NAME_TRAIN and NAME_TEST .ts or .tsv) or its _TRAIN file")
+                      .nest(&UcrOptions::arrays, array_bindings(/*target_keys=*/false))
+                      .validate([](const UcrOptions& o) { validate(o); });
+  return bound_dataset_type<UcrOptions>("ucr", "a problem of the UCR/UEA time-series archive (.ts or .tsv files)",
+                                        std::move(bindings), make_ucr_splits);
 }
 
 }  // namespace longconv::data

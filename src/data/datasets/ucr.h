@@ -19,9 +19,15 @@ struct UcrOptions {
   ArrayDatasetOptions arrays;
 };
 
+// OptionError for an empty path or bad array options.
+void validate(const UcrOptions& options);
+
 Splits make_ucr_splits(const UcrOptions& options);
 
 // The class labels in class order (empty for regression problems).
 std::vector<std::string> ucr_classes(const UcrOptions& options);
+
+struct DatasetType;
+DatasetType ucr_dataset_type();  // dataset.name: ucr
 
 }  // namespace longconv::data
