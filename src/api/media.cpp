@@ -8,7 +8,7 @@
 namespace longconv {
 
 torch::Tensor read_png(const std::string& path) {
-  io::PngImage png = io::read_png(path);
+  io::DecodedImage png = io::read_png(path);
   const auto pixels = torch::from_blob(png.pixels.data(), {png.height, png.width, png.channels}, torch::kUInt8);
   // clone, not contiguous(): a one-channel permute is already contiguous and would still point into png.pixels.
   return pixels.permute({2, 0, 1}).clone(at::MemoryFormat::Contiguous);

@@ -39,7 +39,7 @@ struct MultiresARStepper::State {
 };
 
 MultiresARStepper::MultiresARStepper(const Model& model, int64_t batch)
-    : state_(new State{multires_ar(model), batch, model.dtype()}) {
+    : state_(new State{multires_ar(model), batch, model.dtype(), std::nullopt, torch::Tensor(), 0}) {
   if (batch < 1) throw std::invalid_argument("MultiresARStepper: batch must be >= 1, got " + std::to_string(batch));
   state_->reset();
 }

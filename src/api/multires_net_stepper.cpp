@@ -29,13 +29,13 @@ struct MultiresNetStepper::State {
 
   void reset() {
     stream.emplace(net, batch, dtype);
-    logits = {};
+    logits = torch::Tensor();
     position = 0;
   }
 };
 
 MultiresNetStepper::MultiresNetStepper(const Model& model, int64_t batch)
-    : state_(new State{multires_net(model), batch, model.dtype()}) {
+    : state_(new State{multires_net(model), batch, model.dtype(), std::nullopt, torch::Tensor(), 0}) {
   if (batch < 1) throw std::invalid_argument("MultiresNetStepper: batch must be >= 1, got " + std::to_string(batch));
   state_->reset();
 }
