@@ -61,6 +61,35 @@ std::string message(const std::exception& e) {
   return e.what();
 }
 
+// Opens `path` into `archive` (tensors on `device`) and reads the model's tensors and the run's facts.
+CheckpointInfo read_archive(const std::string& path, torch::Device device, torch::serialize::InputArchive& archive,
+                            io::StateDict& state) {
+  const std::string bytes = io::read_file(path);
+  CheckpointInfo info;
+  try {
+    std::istringstream in(bytes);
+    archive.load_from(in, device);
+    TORCH_CHECK(read_string(archive, "format") == kFormat, "unknown checkpoint format '",
+                read_string(archive, "format"), "'");
+    torch::serialize::InputArchive model_archive;
+    TORCH_CHECK(archive.try_read("model", model_archive), "missing entry 'model'");
+    for (const auto& name : model_archive.keys()) {
+      torch::Tensor tensor;
+      TORCH_CHECK(model_archive.try_read(name, tensor), "model entry '", name, "' is not a tensor");
+      state[name] = tensor;
+    }
+    info.epoch = read_int(archive, "epoch");
+    info.best_epoch = read_int(archive, "best_epoch");
+    info.best_val_metric = read_double(archive, "best_val_metric");
+    info.best_test_metric = read_double(archive, "best_test_metric");
+    info.config_yaml = read_string(archive, "config");
+    info.metrics_json = read_string(archive, "metrics");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a valid checkpoint (truncated or corrupt?): " + message(e));
+  }
+  return info;
+}
+
 }  // namespace
 
 std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,
@@ -96,36 +125,18 @@ std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim
   return out.str();
 }
 
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  io::StateDict state;
+  return read_archive(path, torch::kCPU, archive, state);
+}
+
 CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                LrSchedule* schedule, bool restore_rng) {
   const auto device = module_device(model);
-  const std::string bytes = io::read_file(path);
-
-  CheckpointInfo info;
-  io::StateDict state;
   torch::serialize::InputArchive archive;
-  try {
-    std::istringstream in(bytes);
-    archive.load_from(in, device);
-    TORCH_CHECK(read_string(archive, "format") == kFormat, "unknown checkpoint format '",
-                read_string(archive, "format"), "'");
-    torch::serialize::InputArchive model_archive;
-    TORCH_CHECK(archive.try_read("model", model_archive), "missing entry 'model'");
-    for (const auto& name : model_archive.keys()) {
-      torch::Tensor tensor;
-      TORCH_CHECK(model_archive.try_read(name, tensor), "model entry '", name, "' is not a tensor");
-      state[name] = tensor;
-    }
-    info.epoch = read_int(archive, "epoch");
-    info.best_epoch = read_int(archive, "best_epoch");
-    info.best_val_metric = read_double(archive, "best_val_metric");
-    info.best_test_metric = read_double(archive, "best_test_metric");
-    info.config_yaml = read_string(archive, "config");
-    info.metrics_json = read_string(archive, "metrics");
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": not a valid checkpoint (truncated or corrupt?): " + message(e));
-  }
-
+  io::StateDict state;
+  CheckpointInfo info = read_archive(path, device, archive, state);
   io::load_state_dict(model, state, path);
 
   try {
