@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   longconv::cli::add_sample_command(app);
   longconv::cli::add_keys_command(app);
   longconv::cli::add_list_command(app);
+  longconv::cli::add_plot_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev libsndfile1-dev
   libpng-dev
+  libplplot-dev plplot-driver-cairo fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   espeak-ng sox
