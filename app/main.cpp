@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   longconv::cli::add_keys_command(app);
   longconv::cli::add_list_command(app);
   longconv::cli::add_plot_command(app);
+  longconv::cli::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
