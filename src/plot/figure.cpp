@@ -197,11 +197,14 @@ void Figure::lines(const LinePanel& panel) {
   pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
   pls.lab(panel.x_label.c_str(), panel.y_label.c_str(), panel.title.c_str());
 
+  const auto colour = [&](size_t i) {
+    return static_cast<PLINT>(panel.series[i].reference ? kForeground : kFirstSeries + i % kSeriesColours.size());
+  };
   pls.width(1.5);
   for (size_t i = 0; i < panel.series.size(); ++i) {
     const Series& s = panel.series[i];
-    pls.col0(static_cast<PLINT>(kFirstSeries + i % kSeriesColours.size()));
-    pls.lsty(s.dashed ? 2 : 1);
+    pls.col0(colour(i));
+    pls.lsty(s.reference ? 2 : 1);
     for (const auto& [begin, end] : finite_runs(s)) {
       const auto n = static_cast<PLINT>(end - begin);
       if (n > 1) pls.line(n, s.x.data() + begin, s.y.data() + begin);
@@ -220,8 +223,8 @@ void Figure::lines(const LinePanel& panel) {
     const Series& s = panel.series[i];
     text.push_back(s.label.c_str());
     opts.push_back(PL_LEGEND_LINE);
-    colours.push_back(static_cast<PLINT>(kFirstSeries + i % kSeriesColours.size()));
-    styles.push_back(s.dashed ? 2 : 1);
+    colours.push_back(colour(i));
+    styles.push_back(s.reference ? 2 : 1);
     text_colours.push_back(kForeground);
     widths.push_back(1.5);
     symbol_numbers.push_back(0);

@@ -23,13 +23,13 @@ namespace longconv::plot {
 struct Series {
   std::string label;  // empty: not in the legend
   std::vector<double> x, y;
-  bool markers = false;  // a symbol at every point (curves of a few epochs)
-  bool dashed = false;
+  bool markers = false;    // a symbol at every point (curves of a few epochs)
+  bool reference = false;  // a dashed line in the axes' colour (a threshold), not data
 };
 
 struct LinePanel {
   std::string title, x_label, y_label;
-  std::vector<Series> series;  // each in its own colour, in order
+  std::vector<Series> series;  // series i in series_colour(i), reference lines aside
 };
 
 struct ImagePanel {

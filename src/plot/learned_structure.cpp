@@ -91,12 +91,12 @@ std::string plot_kernels(const std::vector<SampledConv>& convs, const std::strin
     // 3D: the middle slice along the first spatial dim.
     const auto planes = d == 3 ? kernel.select(1, kernel.size(1) / 2) : kernel;
     const auto mosaic = tile(planes.slice(0, 0, shown).to(torch::kDouble));
-    std::string size = fmt::format("{}", planes.size(1));
-    for (int64_t i = 2; i < planes.dim(); ++i) size += fmt::format("x{}", planes.size(i));
-    figure.image({fmt::format("{}: {} taps, channels 0-{} of {}{}", label(c.name), size, shown - 1, kernel.size(0),
-                              d == 3 ? ", middle slice" : ""),
-                  "tap", "tap", mosaic, 0, static_cast<double>(mosaic.size(1)), 0,
-                  static_cast<double>(mosaic.size(0))});
+    std::string size = fmt::format("{}", kernel.size(1));
+    for (int64_t i = 2; i < kernel.dim(); ++i) size += fmt::format("x{}", kernel.size(i));
+    const std::string channels = shown == 1 ? fmt::format("channel 0 of {}", kernel.size(0))
+                                            : fmt::format("channels 0-{} of {}", shown - 1, kernel.size(0));
+    figure.image({fmt::format("{}: {} taps{}", label(c.name), size, d == 3 ? " (middle)" : ""), channels, "tap", mosaic,
+                  0, static_cast<double>(mosaic.size(1)), 0, static_cast<double>(mosaic.size(0))});
   }
   const std::string path = (std::filesystem::path(out_dir) / "ccnn_kernels.png").string();
   figure.save(path);
@@ -104,7 +104,7 @@ std::string plot_kernels(const std::vector<SampledConv>& convs, const std::strin
 }
 
 std::string plot_masks(const std::vector<SampledConv>& convs, const std::string& out_dir) {
-  LinePanel masks{"Gaussian masks (dashed: crop threshold)", "relative position", "mask", {}};
+  LinePanel masks{"Gaussian masks (dashed: crop threshold)", "relative position (where a mask > 0.01)", "mask", {}};
   LinePanel widths{"mask widths per layer", "layer", "sigma", {}};
   int64_t dims = 0;
   double threshold = 0;
@@ -131,7 +131,28 @@ std::string plot_masks(const std::vector<SampledConv>& convs, const std::string&
   // Curves of more layers than colours would repeat colours in the legend: only the widths panel names them.
   if (masks.series.size() > 10)
     for (auto& s : masks.series) s.label.clear();
-  masks.series.push_back({"", {-1.0, 1.0}, {threshold, threshold}, false, true});
+  // Only where some mask exceeds 1%: a learned mask is often a sliver of the grid.
+  double lo = 1, hi = -1;
+  for (const auto& series : masks.series)
+    for (size_t k = 0; k < series.x.size(); ++k)
+      if (series.y[k] >= 0.01) {
+        lo = std::min(lo, series.x[k]);
+        hi = std::max(hi, series.x[k]);
+      }
+  if (lo > hi) {  // every mask below 1% on the grid (a learned mean outside it): show it all
+    lo = -1;
+    hi = 1;
+  }
+  for (auto& series : masks.series) {
+    Series shown{series.label, {}, {}};
+    for (size_t k = 0; k < series.x.size(); ++k)
+      if (series.x[k] >= lo && series.x[k] <= hi) {
+        shown.x.push_back(series.x[k]);
+        shown.y.push_back(series.y[k]);
+      }
+    series = shown;
+  }
+  masks.series.push_back({"", {lo, hi}, {threshold, threshold}, /*markers=*/false, /*reference=*/true});
   for (int64_t i = 0; i < dims; ++i) {
     Series s{dims == 1 ? "sigma" : fmt::format("sigma dim {}", i), {}, {}, true};
     size_t l = 0;
