@@ -35,7 +35,7 @@ void export_case(const std::string& family, const std::string& name, const std::
   longconv::io::load_state_dict(*net.module, reference, name);
 
   torch::optim::AdamW optimizer(net.module->parameters());
-  longconv::train::LrSchedule schedule{longconv::train::ScheduleOptions{}};
+  longconv::train::LrSchedule schedule(longconv::train::ScheduleOptions{}, 0.01, 10, 1);
   longconv::train::CheckpointInfo info;
   info.epoch = 1;
   info.config_yaml = config.to_yaml();

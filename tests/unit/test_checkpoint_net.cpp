@@ -26,7 +26,7 @@ io::StateDict write_checkpoint(const test::TempDir& dir, const std::string& path
     for (auto& p : net.module->parameters()) p.add_(1.0);
   }
   torch::optim::AdamW optimizer(net.module->parameters());
-  train::LrSchedule schedule{train::ScheduleOptions{}};
+  train::LrSchedule schedule(train::ScheduleOptions{}, 0.01, 10, 1);
   train::CheckpointInfo info;
   info.epoch = 2;
   info.config_yaml = config_yaml.empty() ? config.to_yaml() : config_yaml;
