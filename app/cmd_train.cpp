@@ -42,8 +42,19 @@ void run_train(const TrainArgs& args) {
   const train::TrainResult result = trainer.fit(args.resume, args.overwrite);
   if (group) group->barrier();
   const auto& objective = trainer.objective();
-  if (!group || group->rank() == 0)
+  if (!group || group->rank() == 0) {
     fmt::print("test {} at best validation: {}\n", objective.name(), objective.format(result.best_test_metric));
+    // On stderr: stdout ends with the result line, which scripts read.
+    const std::string& run = options.run.out_dir;
+    fmt::print(stderr,
+               "next:\n"
+               "  longconv plot {0}   figures of the curves and the learned filters\n"
+               "  longconv export {0}/best.ckpt --out model.safetensors   the weights for the official PyTorch code\n"
+               "  train.tensorboard=true   TensorBoard event files beside metrics.jsonl\n"
+               "  bigger runs: configs/multires/ and configs/ccnn/ (the papers' settings)\n"
+               "  your own data: dataset.name=tensors dataset.path=FILE (docs/own-data.md)\n",
+               run);
+  }
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ void add_forward_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
 void add_list_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 // The `data` command, created on first use: each dataset generator adds a subcommand to it.
 CLI::App& data_command(CLI::App& app);

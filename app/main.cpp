@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   longconv::cli::add_sample_command(app);
   longconv::cli::add_keys_command(app);
   longconv::cli::add_list_command(app);
+  longconv::cli::add_plot_command(app);
+  longconv::cli::add_export_command(app);
   // CLI11 reports an unknown command word as a missing command ("A subcommand is required").
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {

@@ -34,6 +34,8 @@ struct Net {
   // Parameters (state_dict names) of the named groups the type declares (NetType::param_groups); each gets its own
   // learning rate. The remaining parameters form the first optimizer group.
   std::map<std::string, std::vector<std::string>> param_groups = {};
+  // Optional: learned quantities by tag ("mask_widths") that `train.tensorboard` draws as histograms every epoch.
+  std::function<std::map<std::string, std::vector<double>>()> histograms = {};
 };
 
 // Runs `net` on a batch: point_forward when the net has one, else forward.

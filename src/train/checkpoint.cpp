@@ -142,6 +142,12 @@ CheckpointInfo verify_checkpoint(const std::string& path) {
   return info;
 }
 
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  io::StateDict state;
+  return open_checkpoint(path, torch::kCPU, archive, state);
+}
+
 CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                LrSchedule* schedule, bool restore_rng) {
   const auto device = module_device(model);

@@ -36,6 +36,10 @@ std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim
 // For choosing a checkpoint to resume from (e.g. falling back to the previous epoch's when the last one is damaged).
 CheckpointInfo verify_checkpoint(const std::string& path);
 
+// The facts of the checkpoint at `path` (epochs, best metrics, the resolved config), without a model to load into.
+// Every fault names `path`.
+CheckpointInfo read_checkpoint_info(const std::string& path);
+
 // Reads `path` and loads the model strictly (missing/unexpected keys listed). When non-null, also restores the
 // optimizer and the schedule; `restore_rng` sets the default generators' states. Every fault names `path`.
 CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model,

@@ -24,14 +24,21 @@ void MetricsLog::append(const nlohmann::ordered_json& record) {
 }
 
 int64_t MetricsLog::last_epoch() const {
-  std::istringstream in(io::read_file(path_));
   int64_t last = -1;
-  for (std::string line; std::getline(in, line);) {
-    const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (record.is_object() && record.contains("epoch") && record["epoch"].is_number_integer())
+  for (const auto& record : read_metrics_log(path_))
+    if (record.contains("epoch") && record["epoch"].is_number_integer())
       last = std::max(last, record["epoch"].get<int64_t>());
-  }
   return last;
+}
+
+std::vector<nlohmann::json> read_metrics_log(const std::string& path) {
+  std::istringstream in(io::read_file(path));
+  std::vector<nlohmann::json> records;
+  for (std::string line; std::getline(in, line);) {
+    auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object()) records.push_back(std::move(record));
+  }
+  return records;
 }
 
 }  // namespace longconv::train

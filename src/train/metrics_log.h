@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,5 +27,9 @@ class MetricsLog {
   std::string path_;
   std::ofstream out_;
 };
+
+// The records of a metrics log, in order. Lines that are not a JSON object (an append cut short by a crash) are
+// skipped; an unreadable file throws naming it.
+std::vector<nlohmann::json> read_metrics_log(const std::string& path);
 
 }  // namespace longconv::train

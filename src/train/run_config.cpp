@@ -58,8 +58,12 @@ Bindings<TrainerOptions> trainer_bindings() {
       .bind("train.sync_batchnorm", &T::sync_batchnorm,
             "multi-process runs: BatchNorm statistics over the global batch (SyncBatchNorm); off: per rank, running "
             "statistics averaged at each epoch's end")
-      .nest(&T::run, Bindings<RunDirectoryOptions>().bind("train.out_dir", &RunDirectoryOptions::out_dir,
-                                                          "directory for config.yaml, metrics.jsonl and checkpoints"))
+      .nest(&T::run, Bindings<RunDirectoryOptions>()
+                         .bind("train.out_dir", &RunDirectoryOptions::out_dir,
+                               "directory for config.yaml, metrics.jsonl and checkpoints")
+                         .bind("train.tensorboard", &RunDirectoryOptions::tensorboard,
+                               "also write TensorBoard event files to train.out_dir: per-step loss and lr, the "
+                               "per-epoch metrics, histograms of the net's learned widths (CCNN mask widths)"))
       .bind("train.log_every", &T::log_every, "batches between progress lines when stderr is not a terminal")
       .bind("train.max_train_batches", &T::max_train_batches, "cap on training batches per epoch (smoke tests)")
       .bind("train.max_eval_batches", &T::max_eval_batches, "cap on validation/test batches (smoke tests)")

@@ -37,6 +37,7 @@ void RunDirectory::start(const std::string& config_yaml, bool overwrite) {
               "--overwrite to replace it");
   write_config(config_yaml);
   log_ = std::make_unique<MetricsLog>(path("metrics.jsonl"), /*fresh=*/true);
+  if (options_.tensorboard) tensorboard_ = std::make_unique<io::TensorboardWriter>(options_.out_dir);
 }
 
 CheckpointInfo RunDirectory::resume(const std::string& config_yaml, torch::nn::Module& model,
@@ -50,6 +51,7 @@ CheckpointInfo RunDirectory::resume(const std::string& config_yaml, torch::nn::M
   // A crash between writing last.ckpt and appending its line leaves the line only in the checkpoint.
   if (log_->last_epoch() < info.epoch && !info.metrics_json.empty())
     log_->append(nlohmann::ordered_json::parse(info.metrics_json));
+  if (options_.tensorboard) tensorboard_ = std::make_unique<io::TensorboardWriter>(options_.out_dir);
   return info;
 }
 
@@ -58,6 +60,10 @@ void RunDirectory::commit_epoch(const std::string& checkpoint, bool best, const 
   io::write_file_atomic(last_checkpoint(), checkpoint);
   if (best) io::write_file_atomic(best_checkpoint(), checkpoint);
   log_->append(record);
+  if (tensorboard_)
+    for (const auto& [key, value] : record.items())
+      if (value.is_number() && key != "epoch" && key != "step")
+        tensorboard_->scalar("epoch/" + key, record.at("step").get<int64_t>(), value.get<double>());
 }
 
 }  // namespace longconv::train

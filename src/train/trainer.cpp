@@ -102,7 +102,7 @@ EvalResult Trainer::evaluate_split(const std::shared_ptr<const data::Dataset>& d
 
 Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches,
                                          torch::optim::Optimizer& optimizer, const std::vector<double>& lr_ratios,
-                                         LrSchedule& schedule) {
+                                         LrSchedule& schedule, io::TensorboardWriter* tensorboard) {
   Progress progress(stderr, Progress::stderr_is_terminal(), options_.log_every);
   const auto params = net_.module->parameters();
   net_.module->train();
@@ -160,6 +160,10 @@ Trainer::EpochStats Trainer::train_epoch(int64_t epoch, data::DataLoader& loader
       if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, options_.grad_clip);
       optimizer.step();
       schedule.step();
+      if (tensorboard) {
+        tensorboard->scalar("step/train_loss", schedule.step_count(), loss_value);
+        tensorboard->scalar("step/lr", schedule.step_count(), stats.lr);
+      }
     }
 
     if (n_local > 0) {
@@ -253,7 +257,8 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
 
   const std::string metric = objective_->name();
   for (int64_t epoch = info.epoch; epoch < options_.epochs; ++epoch) {
-    const EpochStats train = train_epoch(epoch, train_loader, n_batches, optimizer, run_optimizer.lr_ratios, schedule);
+    const EpochStats train =
+        train_epoch(epoch, train_loader, n_batches, optimizer, run_optimizer.lr_ratios, schedule, run.tensorboard());
     const EvalResult val = evaluate_split(splits_.val);
     const EvalResult test = evaluate_split(splits_.test);
 
@@ -293,6 +298,9 @@ TrainResult Trainer::fit(bool resume, bool overwrite) {
       group_->on_rank0(fmt::format("epoch/{}", epoch + 1), commit);
     else
       commit();
+    if (auto* tensorboard = run.tensorboard(); tensorboard && net_.histograms)
+      for (const auto& [tag, values] : net_.histograms())
+        if (!values.empty()) tensorboard->histogram(tag, schedule.step_count(), values);
 
     if (options_.show_progress)
       fmt::print(stderr, "epoch {}/{}: train loss {:.4f} {} {} | val loss {:.4f} {} {} | test loss {:.4f} {} {}{}\n",

@@ -81,7 +81,8 @@ class Trainer {
  private:
   struct EpochStats;
   EpochStats train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches, torch::optim::Optimizer& optimizer,
-                         const std::vector<double>& lr_ratios, LrSchedule& schedule);
+                         const std::vector<double>& lr_ratios, LrSchedule& schedule,
+                         io::TensorboardWriter* tensorboard);
   EvalResult evaluate_split(const std::shared_ptr<const data::Dataset>& dataset);
   bool penalized() const;
   int world_size() const { return group_ ? group_->size() : 1; }

@@ -193,3 +193,21 @@ TEST(Checkpoint, VerifyReturnsTheInfoOfAGoodFile) {
   EXPECT_EQ(verified.epoch, 4);
   EXPECT_EQ(verified.best_epoch, 3);
 }
+
+TEST(Checkpoint, InfoReadsWithoutAModel) {
+  test::TempDir dir;
+  Trained a;
+  train::CheckpointInfo info;
+  info.epoch = 4;
+  info.best_epoch = 3;
+  info.config_yaml = "seed: 7\n";
+  const std::string path = dir.file("best.ckpt");
+  io::write_file_atomic(path, train::encode_checkpoint(*a.model, a.optimizer, a.schedule, info));
+  const auto read = train::read_checkpoint_info(path);
+  EXPECT_EQ(read.epoch, 4);
+  EXPECT_EQ(read.best_epoch, 3);
+  EXPECT_EQ(read.config_yaml, "seed: 7\n");
+  const std::string garbage = dir.file("garbage.ckpt");
+  io::write_file_atomic(garbage, std::string_view("nope"));
+  EXPECT_NE(error_of([&] { train::read_checkpoint_info(garbage); }).find(garbage), std::string::npos);
+}

@@ -36,3 +36,14 @@ TEST(MetricsLog, ALineCutShortByACrashIsSkippedAndNotExtended) {
   EXPECT_EQ(io::read_file(path), "{\"epoch\":1}\n{\"epoch\":2,\"val_\n{\"epoch\":2}\n");
   EXPECT_EQ(log.last_epoch(), 2);
 }
+
+TEST(MetricsLog, ReadsTheRecordsInOrderSkippingBrokenLines) {
+  test::TempDir dir;
+  const std::string path = dir.file("metrics.jsonl");
+  std::ofstream(path) << "{\"epoch\":1,\"lr\":0.5}\n[1, 2]\n{\"epoch\":2,\"lr\":0.25}\n{\"epoch\":3,\"l";
+  const auto records = train::read_metrics_log(path);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["epoch"], 1);
+  EXPECT_EQ(records[1]["lr"], 0.25);
+  EXPECT_THROW(train::read_metrics_log(dir.file("missing.jsonl")), std::runtime_error);
+}

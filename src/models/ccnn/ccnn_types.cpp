@@ -126,12 +126,15 @@ const ParamGroupType kMaskGroup{"mask", "optimizer.mask_lr_ratio",
                                 "the mask parameters' learning rate is optimizer.lr times this (CCNN)"};
 
 // Training hooks of a net holding CKConvs: the reference's LnLoss as the regularizer (optimizer.weight_decay_type:
-// ln_loss) and the learned mask parameters as the "mask" group.
+// ln_loss), the learned mask parameters as the "mask" group and the FlexConvs' mask widths as a histogram.
 Net with_training_hooks(std::shared_ptr<torch::nn::Module> module,
                         std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> forward) {
   Net out{module, std::move(forward)};
   out.regularizer = [m = module.get()] { return nn::ln_loss(*m); };
   if (auto mask = mask_parameters(*module); !mask.empty()) out.param_groups[kMaskGroup.name] = std::move(mask);
+  out.histograms = [m = module.get()] {
+    return std::map<std::string, std::vector<double>>{{"mask_widths", nn::mask_widths(*m)}};
+  };
   return out;
 }
 

@@ -106,6 +106,24 @@ torch::Tensor CKConvImpl::grid(int64_t length, torch::Dtype dtype, torch::Device
   return grid_;
 }
 
+torch::Tensor CKConvImpl::kernel_positions(int64_t length) {
+  const auto& weight = Kernel->output_linear->weight;
+  torch::Tensor positions = grid(length, weight.scalar_type(), weight.device());
+  if (options.mask() && options.mask()->dynamic_cropping()) {
+    const auto step = torch::scalar_tensor(2.0, positions.options()) / (length - 1);  // float32 in a float32 module
+    positions = crop_to_mask(positions, mask_mean_param, mask_width_param, mask_threshold, step, options.causal());
+  }
+  return positions;
+}
+
+torch::Tensor CKConvImpl::kernel_at(const torch::Tensor& positions) {
+  std::vector<int64_t> shape{-1, options.in_channels()};
+  for (int64_t i = 0; i < options.data_dim(); ++i) shape.push_back(positions.size(2 + i));
+  torch::Tensor kernel = Kernel->forward(positions).view(shape);
+  if (options.mask()) kernel = gaussian_mask(positions, mask_mean_param, mask_width_param) * kernel;
+  return kernel;
+}
+
 torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
   const auto& o = options;
   const int64_t d = o.data_dim();
@@ -127,12 +145,7 @@ torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
     ratio = static_cast<double>(x.size(-1)) / static_cast<double>(o.train_resolution().value_or(trained));
     length = static_cast<int64_t>(std::llround(static_cast<double>(trained - 1) * ratio)) + 1;
   }
-  const auto dtype = Kernel->output_linear->weight.scalar_type();
-  torch::Tensor positions = grid(length, dtype, x.device());
-  if (o.mask() && o.mask()->dynamic_cropping()) {
-    const auto step = torch::scalar_tensor(2.0, positions.options()) / (length - 1);  // float32 in a float32 module
-    positions = crop_to_mask(positions, mask_mean_param, mask_width_param, mask_threshold, step, o.causal());
-  }
+  const torch::Tensor positions = kernel_positions(length);
   if (!initialized.item<bool>() && o.chang_initialize()) {
     torch::NoGradGuard no_grad;
     const int64_t taps = positions.numel() / d;
@@ -140,10 +153,7 @@ torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
     Kernel->output_linear->weight.mul_(std::sqrt(1.0 / static_cast<double>(fan)));
     initialized.fill_(true);
   }
-  std::vector<int64_t> shape{-1, o.in_channels()};
-  for (int64_t i = 0; i < d; ++i) shape.push_back(positions.size(2 + i));
-  torch::Tensor kernel = Kernel->forward(positions).view(shape);
-  if (o.mask()) kernel = gaussian_mask(positions, mask_mean_param, mask_width_param) * kernel;
+  torch::Tensor kernel = kernel_at(positions);
   conv_kernel = kernel;
 
   auto conv = KernelConvOptions().separable(o.separable()).causal(o.causal()).fft_length(FftLength::Fast);
@@ -191,6 +201,23 @@ void CKConvImpl::to(torch::Dtype dtype, bool non_blocking) {
 void CKConvImpl::to(torch::Device device, bool non_blocking) {
   torch::nn::Module::to(device, non_blocking);
   restore_state_dtypes();
+}
+
+std::vector<std::pair<std::string, CKConv>> find_ck_convs(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, CKConv>> convs;
+  for (const auto& item : module.named_modules())
+    if (auto conv = std::dynamic_pointer_cast<CKConvImpl>(item.value())) convs.emplace_back(item.key(), CKConv(conv));
+  return convs;
+}
+
+std::vector<double> mask_widths(const torch::nn::Module& module) {
+  std::vector<double> widths;
+  for (const auto& [name, conv] : find_ck_convs(module)) {
+    if (!conv->mask_width_param.defined()) continue;
+    const auto w = conv->mask_width_param.detach().to(torch::kCPU, torch::kDouble).contiguous();
+    widths.insert(widths.end(), w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
+  }
+  return widths;
 }
 
 }  // namespace longconv::nn

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -96,6 +97,13 @@ class CKConvImpl : public torch::nn::Module {
   void to(torch::Dtype dtype, bool non_blocking = false) override;
   void to(torch::Device device, bool non_blocking = false) override;
 
+  // The grid of `length` positions per dim, cropped to the mask (dynamic cropping): [1, data_dim, *K], on the kernel
+  // net's dtype and device. `length` is train_length at the training resolution.
+  torch::Tensor kernel_positions(int64_t length);
+  // The kernel sampled at `positions` and masked: [1, in, *K] (separable) or [out, in, *K]. What forward convolves
+  // with once the Chang initialisation (its first forward) is done; plots read it.
+  torch::Tensor kernel_at(const torch::Tensor& positions);
+
   // Names, relative to this module, of the mask's learnable parameters: mask_width_param, and mask_mean_param when
   // learn_mean; none for CKConv. The training hooks give them their own learning rate.
   std::vector<std::string> mask_parameter_names() const;
@@ -117,5 +125,12 @@ class CKConvImpl : public torch::nn::Module {
   torch::Tensor grid_;  // cached linspace grid (non-persistent, as the reference's kernel_positions)
 };
 TORCH_MODULE(CKConv);
+
+// The CKConv/FlexConv modules under `module` (itself included), with their dotted names, in named_modules order.
+std::vector<std::pair<std::string, CKConv>> find_ck_convs(const torch::nn::Module& module);
+
+// Every FlexConv's mask widths (mask_width_param, one per data dim) under `module`; empty without FlexConvs. For a
+// histogram of how the learned masks spread.
+std::vector<double> mask_widths(const torch::nn::Module& module);
 
 }  // namespace longconv::nn
