@@ -46,8 +46,9 @@ std::string install(const TempDir& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(prefix)) {
     if (!entry.is_regular_file()) continue;
     const std::string bytes = longconv::test::slurp(entry.path().string());
-    if (!compiled.count(entry.path().string()))
+    if (!compiled.count(entry.path().string())) {
       EXPECT_EQ(bytes.find(LONGCONV_SOURCE_DIR), std::string::npos) << entry.path() << " names the source tree";
+    }
     EXPECT_EQ(bytes.find(LONGCONV_BUILD_DIR), std::string::npos) << entry.path() << " names the build tree";
   }
   return prefix;
@@ -140,7 +141,7 @@ TEST(InstalledPackage, StreamWavClassifierMatchesForward) {
   const torch::Tensor full = forward_probabilities(dir, run, torch::stack(clips).unsqueeze(1)).to(torch::kFloat64);
   ASSERT_EQ(streamed.sizes(), full.sizes()) << r.out;
   EXPECT_LT((streamed - full).abs().max().item<double>(), 2e-4) << r.out << "\nforward:\n" << full;
-  EXPECT_GT((full.max(1).values - full.min(1).values).min().item<double>(), 0.01);  // not uniform: a real check
+  EXPECT_GT((std::get<0>(full.max(1)) - std::get<0>(full.min(1))).min().item<double>(), 0.01);  // not uniform: a real check
 }
 
 TEST(InstalledPackage, ImageClassifierMatchesForward) {
@@ -163,7 +164,7 @@ TEST(InstalledPackage, ImageClassifierMatchesForward) {
   for (int k = 0; k < 4; ++k) {
     const std::string file = data + "/pathfinder32/curv_contour_length_14/imgs/2/sample_" + std::to_string(k) + ".png";
     files += " " + file;
-    longconv::io::PngImage png = longconv::io::read_png(file);
+    longconv::io::DecodedImage png = longconv::io::read_png(file);
     images.push_back(torch::tensor(std::vector<int64_t>(png.pixels.begin(), png.pixels.end())).to(torch::kFloat32) /
                      255.0);
   }

@@ -17,7 +17,7 @@
 namespace longconv::test {
 
 struct Rgb {
-  io::PngImage png;
+  io::DecodedImage png;
   int64_t width() const { return png.width; }
   int64_t height() const { return png.height; }
   std::array<int, 3> at(int64_t row, int64_t col) const {

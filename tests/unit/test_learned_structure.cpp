@@ -77,8 +77,6 @@ TEST(LearnedStructure, CcnnKernelsAndMasksIn1DAnd2D) {
   net->two->forward(torch::randn({1, 2, 12, 12}));
   const auto written = longconv::plot::plot_learned_structure(*net, dir.file("plots"));
   EXPECT_EQ(names(written), (std::vector<std::string>{"ccnn_kernels.png", "ccnn_masks.png"}));
-  for (const auto& p : written)
-                               std::filesystem::copy_options::overwrite_existing);
   longconv::test::read_rgb(written[0], 2 * 520, 380);  // two sampled convs: two panels in a row
   longconv::test::read_rgb(written[1], 2 * 520, 380);
 }
@@ -96,8 +94,7 @@ TEST(LearnedStructure, MultiresFiltersAndWeights) {
   auto net = std::make_shared<Net>();
   const auto written = longconv::plot::plot_learned_structure(*net, dir.path().string());
   EXPECT_EQ(names(written), (std::vector<std::string>{"multires_filters.png"}));
-                             std::filesystem::copy_options::overwrite_existing);
-                             longconv::test::read_rgb(written[0], 4 * 520, 2 * 380);  // a row of four panels per layer
+  longconv::test::read_rgb(written[0], 4 * 520, 2 * 380);  // a row of four panels per layer
 }
 
 TEST(LearnedStructure, NothingForANetWithoutEither) {

@@ -84,7 +84,7 @@ TEST(PointSolids, ShapesLabelsAndDeterminism) {
   o.sizes.train_size = 24;
   o.sizes.test_size = 12;
   o.sizes.seed = 4;
-  o.sizes.val_split = 0.25;
+  o.sizes.split.val_split = 0.25;
   const auto splits = data::make_point_solids_splits(o);
   EXPECT_EQ(splits.train->size(), 18);
   EXPECT_EQ(splits.val->size(), 6);
