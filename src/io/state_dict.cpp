@@ -9,8 +9,10 @@
 namespace longconv::io {
 namespace {
 
-// Loading converts within a kind (float64 weights into a float32 module) but never across: integer weights for a
-// float parameter are a wrong file, not a precision choice.
+// Loading converts within a kind (float64 weights into a float32 module) but never across for a parameter: integer
+// weights for a float parameter are a wrong file, not a precision choice. Buffers convert freely: counters and flags
+// (num_batches_tracked, initialized) are int64 in the reference's files, and Module::to(dtype) in C++ converts them
+// with the parameters.
 enum class Kind { Float, Integer, Bool };
 Kind kind(const torch::Tensor& t) {
   if (t.scalar_type() == torch::kBool) return Kind::Bool;
@@ -91,7 +93,7 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
     } else if (it->second.sizes() != target.sizes()) {
       mismatched.push_back(fmt::format("shape mismatch for '{}': file [{}] vs module [{}]", name,
                                        fmt::join(it->second.sizes(), ", "), fmt::join(target.sizes(), ", ")));
-    } else if (kind(it->second) != kind(target)) {
+    } else if (module.named_parameters(/*recurse=*/true).contains(name) && kind(it->second) != kind(target)) {
       mismatched.push_back(fmt::format("dtype mismatch for '{}': file {} vs module {}", name,
                                        c10::toString(it->second.scalar_type()), c10::toString(target.scalar_type())));
     }

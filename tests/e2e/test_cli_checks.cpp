@@ -128,7 +128,9 @@ TEST(UnknownCommand, IsNamedWithTheCommandList) {
   test::TempDir dir;
   const test::CliResult r = run_cli(dir, "frob");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("unknown command 'frob' (commands: train, eval, info, forward, data, sample, keys, list)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(
+          "unknown command 'frob' (commands: train, eval, info, forward, data, sample, keys, list, plot, export)"),
+      std::string::npos)
       << r.err;
 }

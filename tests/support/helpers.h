@@ -20,12 +20,12 @@ inline void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-// Message of the std::runtime_error `f` throws, or "" if it throws none.
+// Message of the exception `f` throws, or "" if it throws none.
 template <class F>
 std::string error_of(F f) {
   try {
     f();
-  } catch (const std::runtime_error& e) {
+  } catch (const std::exception& e) {
     return e.what();
   }
   return "";

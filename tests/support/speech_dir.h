@@ -26,6 +26,7 @@ inline int16_t speech_sample(int64_t word, int64_t clip, int64_t t) {
 // testing (when per_word > 2), the rest train.
 inline void write_speech_dir(const std::string& dir, int64_t classes, int64_t per_word) {
   const auto& words = data::speech_commands_words(classes);
+  std::filesystem::create_directories(dir);
   std::ofstream validation(dir + "/validation_list.txt"), testing(dir + "/testing_list.txt");
   for (size_t w = 0; w < words.size(); ++w) {
     std::filesystem::create_directories(dir + "/" + words[w]);

@@ -170,7 +170,7 @@ TEST(GraphBatchNorm, StatisticsOverAllPointsAndBothStateNames) {
   // Either name loads; both must agree.
   io::StateDict only_module;
   for (const auto& [key, value] : state)
-    if (key.rfind("module.", 0) == 0) only_module[key] = value.clone() + (value.is_floating_point() ? 1.0 : 0.0);
+    if (key.rfind("module.", 0) == 0) only_module[key] = value.is_floating_point() ? value + 1.0 : value.clone();
   nn::GraphBatchNorm loaded(3);
   io::load_state_dict(*loaded, only_module, "module-only");
   EXPECT_TRUE(torch::equal(loaded->bn->running_mean, only_module.at("module.running_mean")));

@@ -50,7 +50,11 @@ TEST(PointNetTypes, CcnnWithThePointConvBuildsThePointResNet) {
 }
 
 TEST(PointNetTypes, LonePointConv) {
-  const Config c = point_config({"net.type=SeparablePointFlexConv", "kernel.bottleneck_factor=2"});
+  // The lone conv has no blocks: net.no_hidden and net.no_blocks are not its keys.
+  const Config c = Config::parse("{}", "test",
+                                 {"net.type=SeparablePointFlexConv", "net.in_channels=6", "net.out_channels=5",
+                                  "kernel.no_hidden=8", "kernel.num_edges=4", "kernel.bottleneck_factor=2"},
+                                 train::run_schema);
   const models::Net net = models::net_type("SeparablePointFlexConv").build(c);
   ASSERT_TRUE(static_cast<bool>(net.point_forward));
   const auto y = net.point_forward(torch::randn({1, 5, 6}), torch::randn({1, 5, 5, 3}), cloud_indices(1, 5));
