@@ -28,8 +28,9 @@ class DataLoader {
   int64_t num_batches() const;
   int64_t num_examples() const;
 
-  // Starts an epoch (stopping any epoch in flight). Batches come out in the same order whatever `workers` is.
-  void start_epoch(int64_t epoch);
+  // Starts an epoch (stopping any epoch in flight) at batch `first_batch` (a resumed mid-epoch checkpoint). Batches
+  // come out in the same order whatever `workers` is.
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
   // Next batch of the current epoch; false at its end. An exception thrown while loading is rethrown here.
   bool next(Batch& batch);
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -23,6 +24,9 @@ class Objective {
   virtual void reset() = 0;
   virtual void add(const torch::Tensor& output, const data::Batch& batch) = 0;
   virtual double value() const = 0;
+  // The accumulated state, for a mid-epoch checkpoint: restore(state()) continues the epoch's metric exactly.
+  virtual std::vector<torch::Tensor> state() const = 0;
+  virtual void restore(const std::vector<torch::Tensor>& state) = 0;
   virtual std::string name() const = 0;                // "accuracy"
   virtual std::string format(double value) const = 0;  // "87.12%"
   // Picks the best epoch: accuracy grows, bits per dimension shrink.

@@ -4,6 +4,7 @@
 // the run writes (train/run_directory.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,13 +15,20 @@
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "models/registry.h"
+#include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
 #include "train/run_directory.h"
 #include "train/scheduler.h"
+#include "util/enum_names.h"
 
 namespace longconv::train {
+
+// What a non-finite training loss does: stop the run (keeping the last checkpoint) or skip the batch (counted in
+// metrics.jsonl as skipped_batches).
+enum class OnNan { Stop, SkipBatch };
+extern const EnumNames<OnNan> kOnNanNames;  // stop, skip_batch
 
 struct TrainerOptions {
   int64_t epochs = 1;
@@ -33,6 +41,8 @@ struct TrainerOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   RunDirectoryOptions run;
+  std::string checkpoint_every = "0";  // mid-epoch checkpoints: steps ("500") or minutes ("30m"); "0": off
+  OnNan on_nan = OnNan::Stop;
   uint64_t seed = 1;  // loader shuffling; the model's initialization is seeded by the caller
   torch::Device device = torch::kCPU;
   bool show_progress = true;  // progress and per-epoch lines on stderr
@@ -56,9 +66,12 @@ class Trainer {
   Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective> objective, TrainerOptions options,
           std::string config_yaml);
 
-  // Trains to `options.epochs` in the run directory. `resume`: continue after the epoch stored in last.ckpt
-  // (bit-identical to an uninterrupted run on the same thread count); otherwise a fresh start (RunDirectory::start).
-  TrainResult fit(bool resume, bool overwrite = false);
+  // Trains to `options.epochs` in the run directory, which changes only once the first batch gave a finite loss.
+  // `resume`: continue from the last committed checkpoint, mid-epoch ones included (bit-identical to an
+  // uninterrupted run on the same thread count); `from_previous`: from the one before it if the last fails to
+  // load; otherwise a fresh start (RunDirectory::check_fresh). SIGTERM, SIGINT or SIGUSR1 save a mid-epoch
+  // checkpoint at the next batch boundary and throw Preempted (train/preemption.h).
+  TrainResult fit(bool resume, bool overwrite = false, bool from_previous = false);
 
   const Objective& objective() const { return *objective_; }
   const TrainerOptions& options() const { return options_; }
@@ -66,7 +79,8 @@ class Trainer {
  private:
   struct EpochStats;
   EpochStats train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches, torch::optim::Optimizer& optimizer,
-                         const std::vector<double>& lr_ratios, LrSchedule& schedule);
+                         const std::vector<double>& lr_ratios, LrSchedule& schedule, RunDirectory& run,
+                         CheckpointInfo& info);
   EvalResult evaluate_split(const std::shared_ptr<const data::Dataset>& dataset);
   bool penalized() const;
 
@@ -75,6 +89,7 @@ class Trainer {
   std::unique_ptr<Objective> objective_;
   TrainerOptions options_;
   std::string config_yaml_;
+  std::chrono::steady_clock::time_point last_save_;  // of the last mid-epoch checkpoint (train.checkpoint_every)
 };
 
 }  // namespace longconv::train
