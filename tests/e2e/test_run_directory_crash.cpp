@@ -4,6 +4,7 @@
 // the final parameters equal those of an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,7 +56,9 @@ std::string write_config(const test::TempDir& dir, const std::string& name) {
 pid_t start_train(const std::string& config, const std::string& flag, const std::string& log) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    if (!std::freopen(log.c_str(), "w", stdout) || ::dup2(::fileno(stdout), 2) < 0) ::_exit(127);
+    // Only async-signal-safe calls between fork and exec: the test process has threads.
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(127);
     ::execl(LONGCONV_CLI, "longconv", "train", config.c_str(), flag.empty() ? nullptr : flag.c_str(), nullptr);
     ::_exit(127);
   }
