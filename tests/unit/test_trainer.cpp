@@ -384,7 +384,9 @@ TEST(RunDirectory, LastAndBestResolveFromTheManifestAndStaleFilesGo) {
                                        manifest->previous->best};
   for (const auto& entry : std::filesystem::directory_iterator(run)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("epoch-", 0) == 0) EXPECT_TRUE(named.count(name)) << name;
+    if (name.rfind("epoch-", 0) == 0) {
+      EXPECT_TRUE(named.count(name)) << name;
+    }
   }
   EXPECT_EQ(std::filesystem::exists(run + "/epoch-0001.ckpt"), named.count("epoch-0001.ckpt") == 1);
   EXPECT_EQ(lines(run + "/metrics.jsonl").size(), 3u);
