@@ -166,9 +166,9 @@ CheckpointInfo RunDirectory::load_for_resume(const std::string& config_yaml, tor
   if (!manifest_error_.empty()) throw std::runtime_error(manifest_error_);
   TORCH_CHECK(manifest_, "cannot resume: ", options_.out_dir, " holds no committed checkpoint (", manifest_path(),
               " and last.ckpt do not exist)");
-  CheckpointInfo info;
+  // The CRC-checked verification picks the checkpoint before the model is touched.
   try {
-    info = load_checkpoint(path(manifest_->last.file), model, &optimizer, &schedule, /*restore_rng=*/true);
+    verify_checkpoint(path(manifest_->last.file));
   } catch (const std::exception& e) {
     if (!from_previous || !manifest_->previous)
       throw std::runtime_error(message(e) +
@@ -177,10 +177,11 @@ CheckpointInfo RunDirectory::load_for_resume(const std::string& config_yaml, tor
                                     : std::string("; there is no previous checkpoint to fall back to")));
     fmt::print(stderr, "warning: {}; resuming from the previous checkpoint {}\n", message(e),
                path(manifest_->previous->file));
-    info = load_checkpoint(path(manifest_->previous->file), model, &optimizer, &schedule, /*restore_rng=*/true);
     manifest_->last = *manifest_->previous;
     manifest_->previous.reset();
   }
+  const CheckpointInfo info =
+      load_checkpoint(path(manifest_->last.file), model, &optimizer, &schedule, /*restore_rng=*/true);
   for (const auto& change : config_differences(YAML::Load(info.config_yaml), YAML::Load(config_yaml)))
     fmt::print(stderr, "warning: resuming with a changed config: {}\n", change);
   fresh_ = false;
