@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "train/experiment.h"
+#include "train/memory_estimate.h"
 #include "train/run_config.h"
 
 namespace longconv::cli {
@@ -16,13 +17,6 @@ struct InfoArgs {
   std::string config;
   std::vector<std::string> overrides;
 };
-
-std::string format_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  for (; bytes >= 1024 && u < 4; ++u) bytes /= 1024;
-  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.2f} {}", bytes, units[u]);
-}
 
 void run_info(const InfoArgs& args) {
   Config config = load_command_config(args.config, args.overrides);
@@ -38,35 +32,28 @@ void run_info(const InfoArgs& args) {
     resolved = e.config;
   }
 
-  int64_t count = 0;
-  double bytes = 0;
-  for (const auto& p : net.module->parameters()) {
-    count += p.numel();
-    bytes += static_cast<double>(p.numel() * p.element_size());
-  }
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   fmt::print("runtime: {} threads, OMP_WAIT_POLICY={}\n", at::get_num_threads(), wait_policy ? wait_policy : "unset");
   fmt::print("net.type: {}\n", net_name);
-  fmt::print("parameters: {} ({})\n", count, format_bytes(bytes));
   models::NetFacts facts;
   if (const auto& describe = models::net_type(net_name).describe) facts = describe(net);
+  const int64_t batch = train::trainer_options(resolved).loader.batch_size;
+  const train::TrainingMemory memory = train::estimate_training_memory(net, facts, batch);
+  fmt::print("parameters: {} ({})\n", memory.parameters, train::format_bytes(memory.parameter_bytes));
   for (const auto& line : facts.lines) fmt::print("{}\n", line);
   if (facts.activation_bytes_per_example)
     fmt::print("activation memory per example (float32, training): ~{}\n",
-               format_bytes(*facts.activation_bytes_per_example));
+               train::format_bytes(*facts.activation_bytes_per_example));
 
-  const int64_t batch = train::trainer_options(resolved).loader.batch_size;
-  const double state = 4 * bytes;  // parameters, gradients, AdamW's two moments
-  const auto& activations = facts.activation_bytes_per_example;
-  if (activations)
+  if (memory.activation_bytes)
     fmt::print("training memory at batch size {}: {} (parameters, gradients, optimizer state {} + activations {})\n",
-               batch, format_bytes(state + *activations * batch), format_bytes(state),
-               format_bytes(*activations * batch));
+               batch, train::format_bytes(memory.total()), train::format_bytes(memory.state_bytes),
+               train::format_bytes(*memory.activation_bytes));
   else
     fmt::print(
         "training memory at batch size {}: {} for parameters, gradients and optimizer state "
         "(activations not estimated for {})\n",
-        batch, format_bytes(state), net_name);
+        batch, train::format_bytes(memory.total()), net_name);
 }
 
 }  // namespace

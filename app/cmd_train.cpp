@@ -1,4 +1,7 @@
-// longconv train CONFIG [key=value ...] [--resume | --overwrite] [--nproc N [--allow-world-size-change]]
+// longconv train CONFIG [key=value ...] [--resume [--resume-from-previous] | --overwrite] [--nproc N
+//   [--allow-world-size-change]]
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include <fmt/format.h>
@@ -7,6 +10,8 @@
 #include "dist/process_group.h"
 #include "launcher.h"
 #include "train/experiment.h"
+#include "train/memory_estimate.h"
+#include "train/preemption.h"
 #include "train/run_config.h"
 #include "train/trainer.h"
 
@@ -18,6 +23,7 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   bool resume = false;
   bool overwrite = false;
+  bool from_previous = false;
   int nproc = 1;
   bool allow_world_size_change = false;
 };
@@ -28,6 +34,7 @@ void run_train(const TrainArgs& args) {
   if (args.nproc > 1 && !is_dist_worker()) {
     std::vector<std::string> argv = {"train", args.config};
     if (args.resume) argv.push_back("--resume");
+    if (args.from_previous) argv.push_back("--resume-from-previous");
     if (args.overwrite) argv.push_back("--overwrite");
     if (args.allow_world_size_change) argv.push_back("--allow-world-size-change");
     argv.insert(argv.end(), args.overrides.begin(), args.overrides.end());
@@ -38,8 +45,21 @@ void run_train(const TrainArgs& args) {
   const auto group = dist::process_group_from_environment(options.dist, options.device);
   if (group && options.device.is_cuda()) options.device = torch::Device(torch::kCUDA, group->env().local_rank);
   train::Experiment e = train::build_experiment(std::move(config));
+  models::NetFacts facts;
+  if (const auto& describe = models::net_type(e.config.get_string("net.type")).describe) facts = describe(e.net);
+  // The whole training set is one batch at most (a rank's share of it); refuse before the first batch is allocated.
+  const int64_t world = group ? group->size() : 1;
+  const int64_t batch = std::min(options.loader.batch_size, e.splits.train ? e.splits.train->size() : 1);
+  const int64_t local_batch = (batch + world - 1) / world;
+  train::check_training_memory(train::estimate_training_memory(e.net, facts, local_batch), local_batch, options.device);
   train::Trainer trainer(e.net, e.splits, std::move(e.objective), options, e.config.to_yaml(), group.get());
-  const train::TrainResult result = trainer.fit(args.resume, args.overwrite);
+  train::TrainResult result;
+  try {
+    result = trainer.fit(args.resume || args.from_previous, args.overwrite, args.from_previous);
+  } catch (const train::Preempted& p) {
+    if (!group || group->rank() == 0) fmt::print(stderr, "{}\n", p.what());
+    std::exit(train::kPreemptedExitCode);
+  }
   if (group) group->barrier();
   const auto& objective = trainer.objective();
   if (!group || group->rank() == 0) {
@@ -62,11 +82,15 @@ void run_train(const TrainArgs& args) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train",
-                                     "train a model; writes config.yaml, metrics.jsonl, last.ckpt and "
-                                     "best.ckpt to train.out_dir");
+                                     "train a model; writes config.yaml, metrics.jsonl, checkpoints and "
+                                     "their manifest to train.out_dir (docs/training.md)");
   add_config_arguments(*cmd, args->config, args->overrides);
-  cmd->add_flag("--resume", args->resume, "continue from <train.out_dir>/last.ckpt at the next epoch");
-  cmd->add_flag("--overwrite", args->overwrite, "start afresh even if train.out_dir holds a previous run");
+  cmd->add_flag("--resume", args->resume, "continue from the run's last checkpoint (mid-epoch ones included)");
+  cmd->add_flag("--resume-from-previous", args->from_previous,
+                "as --resume, but fall back to the checkpoint before the last when the last fails to load");
+  cmd->add_flag("--overwrite", args->overwrite, "start afresh even if train.out_dir holds a previous run")
+      ->excludes("--resume")
+      ->excludes("--resume-from-previous");
   add_nproc_option(*cmd, args->nproc);
   cmd->add_flag("--allow-world-size-change", args->allow_world_size_change,
                 "--resume a run written by another number of processes (not bit-exact)");

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -15,6 +16,8 @@
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "train/preemption.h"
 
 namespace longconv::cli {
 namespace {
@@ -87,6 +90,7 @@ void launch_workers(int nproc, std::vector<std::string> args, bool set_threads) 
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGUSR1, &sa, nullptr);  // a cluster's warning before a kill: the workers checkpoint (train/preemption.h)
 
   for (int r = 0; r < nproc; ++r) {
     int pipe_fds[2];
@@ -152,6 +156,11 @@ void launch_workers(int nproc, std::vector<std::string> args, bool set_threads) 
     while (waitpid(w.pid, &w.status, 0) < 0 && errno == EINTR) {
     }
   g_children.clear();
+  // Preempted workers saved a checkpoint together: the launch is resumable, as one process's would be.
+  if (std::all_of(workers.begin(), workers.end(), [](const Worker& w) {
+        return WIFEXITED(w.status) && WEXITSTATUS(w.status) == train::kPreemptedExitCode;
+      }))
+    std::exit(train::kPreemptedExitCode);
   // The first worker to end badly is the cause; the others' errors follow from it.
   const Worker* failed = nullptr;
   int failed_rank = -1;

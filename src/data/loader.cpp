@@ -142,7 +142,7 @@ int64_t DataLoader::batch_examples(int64_t b) const {
   return std::min(state_->opt.batch_size, state_->dataset->size() - b * state_->opt.batch_size);
 }
 
-void DataLoader::start_epoch(int64_t epoch) {
+void DataLoader::start_epoch(int64_t epoch, int64_t first_batch) {
   State& s = *state_;
   const int64_t n = s.dataset->size();
   std::vector<int64_t> order;
@@ -159,8 +159,8 @@ void DataLoader::start_epoch(int64_t epoch) {
     s.started = true;
     s.epoch = epoch;
     s.order = std::make_shared<const std::vector<int64_t>>(std::move(order));
-    s.next_claim = 0;
-    s.next_out = 0;
+    s.next_claim = std::clamp<int64_t>(first_batch, 0, s.n_batches);
+    s.next_out = s.next_claim;
     s.ready.clear();
   }
   s.work_cv.notify_all();

@@ -42,8 +42,9 @@ class DataLoader {
   // Examples in batch b over all shards.
   int64_t batch_examples(int64_t b) const;
 
-  // Starts an epoch (stopping any epoch in flight). Batches come out in the same order whatever `workers` is.
-  void start_epoch(int64_t epoch);
+  // Starts an epoch (stopping any epoch in flight) at batch `first_batch` (a resumed mid-epoch checkpoint). Batches
+  // come out in the same order whatever `workers` is.
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
   // Next batch of the current epoch; false at its end. An exception thrown while loading is rethrown here. A shard
   // whose slice of a batch is empty gets a Batch without tensors (size 0).
   bool next(Batch& batch);

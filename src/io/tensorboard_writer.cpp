@@ -105,7 +105,7 @@ TensorboardWriter::TensorboardWriter(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error(dir + ": cannot create the TensorBoard directory: " + ec.message());
-  path_ = (std::filesystem::path(dir) / ("events.out.tfevents." + file_suffix())).string();
+  path_ = (std::filesystem::path(dir) / (kTensorboardEventPrefix + file_suffix())).string();
   out_.open(path_, std::ios::binary | std::ios::trunc);
   if (!out_) throw std::runtime_error(path_ + ": cannot open for writing");
   std::string event = event_header(0);

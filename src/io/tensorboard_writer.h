@@ -13,6 +13,9 @@
 
 namespace longconv::io {
 
+// The name every event file starts with (TensorBoard finds them by it).
+constexpr const char* kTensorboardEventPrefix = "events.out.tfevents.";
+
 class TensorboardWriter {
  public:
   // Creates `dir` if needed and a new file events.out.tfevents.<unix seconds>.<host>.<pid>.<n> in it.

@@ -21,18 +21,6 @@ torch::Device module_device(const torch::nn::Module& model) {
   return torch::kCPU;
 }
 
-torch::Tensor rng_state(torch::Device device) {
-  auto gen = at::globalContext().defaultGenerator(device);
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  return gen.get_state();
-}
-
-void set_rng_state(torch::Device device, const torch::Tensor& state) {
-  auto gen = at::globalContext().defaultGenerator(device);
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(state.to(torch::kCPU));
-}
-
 c10::IValue read_value(torch::serialize::InputArchive& archive, const std::string& key) {
   c10::IValue value;
   TORCH_CHECK(archive.try_read(key, value), "missing entry '", key, "'");
@@ -87,6 +75,17 @@ CheckpointInfo open_checkpoint(const std::string& path, torch::Device device, to
     info.best_test_metric = read_double(archive, "best_test_metric");
     info.config_yaml = read_string(archive, "config");
     info.metrics_json = read_string(archive, "metrics");
+    if (c10::IValue batch; archive.try_read("batch", batch)) {
+      TORCH_CHECK(batch.isInt() && batch.toInt() > 0, "entry 'batch' is not a positive integer");
+      info.batch = batch.toInt();
+      torch::serialize::InputArchive epoch_archive;
+      TORCH_CHECK(archive.try_read("epoch_state", epoch_archive), "missing entry 'epoch_state'");
+      for (size_t i = 0;; ++i) {
+        torch::Tensor tensor;
+        if (!epoch_archive.try_read(std::to_string(i), tensor)) break;
+        info.epoch_state.push_back(tensor.to(torch::kCPU));
+      }
+    }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": not a valid checkpoint (truncated or corrupt?): " + message(e));
   }
@@ -94,6 +93,18 @@ CheckpointInfo open_checkpoint(const std::string& path, torch::Device device, to
 }
 
 }  // namespace
+
+torch::Tensor rng_state(torch::Device device) {
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_rng_state(torch::Device device, const torch::Tensor& state) {
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state.to(torch::kCPU));
+}
 
 std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,
                               const LrSchedule& schedule, const CheckpointInfo& info) {
@@ -118,6 +129,12 @@ std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim
   archive.write("best_test_metric", c10::IValue(info.best_test_metric));
   archive.write("config", c10::IValue(info.config_yaml));
   archive.write("metrics", c10::IValue(info.metrics_json));
+  if (info.batch > 0) {
+    archive.write("batch", c10::IValue(info.batch));
+    torch::serialize::OutputArchive epoch_archive;
+    for (size_t i = 0; i < info.epoch_state.size(); ++i) epoch_archive.write(std::to_string(i), info.epoch_state[i]);
+    archive.write("epoch_state", epoch_archive);
+  }
 
   archive.write("rng_cpu", rng_state(torch::kCPU));
   const auto device = module_device(model);

@@ -1,13 +1,15 @@
 // Training checkpoints: everything needed to continue a run bit-identically, in one torch::serialize archive.
 //
 // Layout: "format", "model" (params and buffers by state_dict name), "optimizer", "scheduler", "epoch", "best_epoch",
-// "best_val_metric", "best_test_metric", "config" (resolved YAML), "metrics" (the epoch's log line), "rng_cpu" and,
-// for CUDA runs, "rng_cuda" (default generator states, so dropout continues the same stream).
+// "best_val_metric", "best_test_metric", "config" (resolved YAML), "metrics" (the epoch's log line), "batch" and
+// "epoch_state" (mid-epoch only), "rng_cpu" and, for CUDA runs, "rng_cuda" (default generator states, so dropout
+// continues the same stream).
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -22,7 +24,15 @@ struct CheckpointInfo {
   double best_test_metric = std::numeric_limits<double>::quiet_NaN();
   std::string config_yaml;
   std::string metrics_json;
+  // A mid-epoch checkpoint (preemption, train.checkpoint_every): batches done in epoch `epoch` + 1 and the trainer's
+  // running sums of that epoch; 0 and empty at an epoch's end.
+  int64_t batch = 0;
+  std::vector<torch::Tensor> epoch_state;
 };
+
+// The state of the default generator of `device` (a uint8 tensor), and setting it back.
+torch::Tensor rng_state(torch::Device device);
+void set_rng_state(torch::Device device, const torch::Tensor& state);
 
 // The checkpoint's bytes; the RNG states are taken from the default generators now.
 std::string encode_checkpoint(const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,

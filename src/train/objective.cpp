@@ -24,6 +24,11 @@ class Classification : public Objective {
   }
 
   void reset() override { correct_ = total_ = 0; }
+  std::vector<torch::Tensor> state() const override { return {torch::tensor({correct_, total_})}; }
+  void restore(const std::vector<torch::Tensor>& state) override {
+    correct_ = state.at(0)[0].item<int64_t>();
+    total_ = state.at(0)[1].item<int64_t>();
+  }
 
   void add(const torch::Tensor& output, const data::Batch& batch) override {
     check(output, batch);
@@ -68,6 +73,16 @@ class MultiLabel : public Objective {
   void reset() override {
     scores_.clear();
     targets_.clear();
+  }
+  std::vector<torch::Tensor> state() const override {
+    if (scores_.empty()) return {};
+    return {torch::cat(scores_), torch::cat(targets_)};
+  }
+  void restore(const std::vector<torch::Tensor>& state) override {
+    reset();
+    if (state.empty()) return;
+    scores_.push_back(state.at(0));
+    targets_.push_back(state.at(1));
   }
 
   void add(const torch::Tensor& output, const data::Batch& batch) override {
@@ -118,6 +133,13 @@ class Density : public Objective {
   }
 
   void reset() override { nll_ = 0, dims_ = 0; }
+  std::vector<torch::Tensor> state() const override {
+    return {torch::tensor({nll_}, torch::kFloat64), torch::tensor({dims_})};
+  }
+  void restore(const std::vector<torch::Tensor>& state) override {
+    nll_ = state.at(0)[0].item<double>();
+    dims_ = state.at(1)[0].item<int64_t>();
+  }
 
   void add(const torch::Tensor& output, const data::Batch& batch) override {
     nll_ += nn::discretized_mix_logistic_loss(batch.x, output).item<double>();
@@ -152,6 +174,13 @@ class Regression : public Objective {
   }
 
   void reset() override { squared_error_ = 0, count_ = 0; }
+  std::vector<torch::Tensor> state() const override {
+    return {torch::tensor({squared_error_}, torch::kFloat64), torch::tensor({count_})};
+  }
+  void restore(const std::vector<torch::Tensor>& state) override {
+    squared_error_ = state.at(0)[0].item<double>();
+    count_ = state.at(1)[0].item<int64_t>();
+  }
 
   void add(const torch::Tensor& output, const data::Batch& batch) override {
     check(output, batch);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -34,6 +35,9 @@ class Objective {
   // Turns this rank's accumulation of a sharded epoch into the whole epoch's (then value() is the metric of one
   // process that saw every example).
   virtual void reduce(const ShardReduce& ranks) = 0;
+  // The accumulated state, for a mid-epoch checkpoint: restore(state()) continues the epoch's metric exactly.
+  virtual std::vector<torch::Tensor> state() const = 0;
+  virtual void restore(const std::vector<torch::Tensor>& state) = 0;
   virtual std::string name() const = 0;                // "accuracy"
   virtual std::string format(double value) const = 0;  // "87.12%"
   // Picks the best epoch: accuracy grows, bits per dimension shrink.

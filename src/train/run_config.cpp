@@ -48,9 +48,9 @@ Bindings<TrainerOptions> trainer_bindings() {
   return Bindings<T>(defaults)
       .bind("train.epochs", &T::epochs, "training epochs (>= 1)")
       .nest(&T::loader, Bindings<L>()
-                            .bind("train.batch_size", &L::batch_size, "training batch size (>= 1)")
-                            .bind("train.prefetch", &L::prefetch, "batches the loader prepares ahead (>= 1)")
-                            .bind("train.workers", &L::workers, "loader threads (1-256)"))
+                            .bind("train.batch_size", &L::batch_size, "training batch size", at_least(1))
+                            .bind("train.prefetch", &L::prefetch, "batches the loader prepares ahead", at_least(1))
+                            .bind("train.workers", &L::workers, "loader threads", in_closed(1, 256)))
       .bind("train.eval_batch_size", &T::eval_batch_size, "validation/test batch size (null: train.batch_size)")
       .bind("train.grad_clip", &T::grad_clip, "clip the gradient norm to this value (0: off)")
       .bind("train.accumulate_grad_steps", &T::accumulate_grad_steps,
@@ -64,6 +64,10 @@ Bindings<TrainerOptions> trainer_bindings() {
                          .bind("train.tensorboard", &RunDirectoryOptions::tensorboard,
                                "also write TensorBoard event files to train.out_dir: per-step loss and lr, the "
                                "per-epoch metrics, histograms of the net's learned widths (CCNN mask widths)"))
+      .bind("train.checkpoint_every", &T::checkpoint_every,
+            "mid-epoch checkpoints every this many training steps (500) or minutes (30m); 0: off")
+      .bind("train.on_nan", &T::on_nan, kOnNanNames,
+            "a non-finite training loss: stop (the last checkpoint stays), or skip_batch (counted in metrics.jsonl)")
       .bind("train.log_every", &T::log_every, "batches between progress lines when stderr is not a terminal")
       .bind("train.max_train_batches", &T::max_train_batches, "cap on training batches per epoch (smoke tests)")
       .bind("train.max_eval_batches", &T::max_eval_batches, "cap on validation/test batches (smoke tests)")

@@ -4,7 +4,9 @@
 // the run writes (train/run_directory.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,13 +18,20 @@
 #include "dist/grad_reducer.h"
 #include "dist/process_group.h"
 #include "models/registry.h"
+#include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
 #include "train/run_directory.h"
 #include "train/scheduler.h"
+#include "util/enum_names.h"
 
 namespace longconv::train {
+
+// What a non-finite training loss does: stop the run (keeping the last checkpoint) or skip the batch (counted in
+// metrics.jsonl as skipped_batches).
+enum class OnNan { Stop, SkipBatch };
+extern const EnumNames<OnNan> kOnNanNames;  // stop, skip_batch
 
 struct TrainerOptions {
   int64_t epochs = 1;
@@ -37,6 +46,8 @@ struct TrainerOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   RunDirectoryOptions run;
+  std::string checkpoint_every = "0";  // mid-epoch checkpoints: steps ("500") or minutes ("30m"); "0": off
+  OnNan on_nan = OnNan::Stop;
   uint64_t seed = 1;  // loader shuffling; the model's initialization is seeded by the caller
   torch::Device device = torch::kCPU;
   bool show_progress = true;  // progress and per-epoch lines on stderr
@@ -71,9 +82,12 @@ class Trainer {
   Trainer(models::Net net, data::Splits splits, std::unique_ptr<Objective> objective, TrainerOptions options,
           std::string config_yaml, dist::ProcessGroup* group = nullptr);
 
-  // Trains to `options.epochs` in the run directory. `resume`: continue after the epoch stored in last.ckpt
-  // (bit-identical to an uninterrupted run on the same thread count); otherwise a fresh start (RunDirectory::start).
-  TrainResult fit(bool resume, bool overwrite = false);
+  // Trains to `options.epochs` in the run directory, which changes only once the first batch gave a finite loss.
+  // `resume`: continue from the last committed checkpoint, mid-epoch ones included (bit-identical to an
+  // uninterrupted run on the same thread count); `from_previous`: from the one before it if the last fails to
+  // load; otherwise a fresh start (RunDirectory::check_fresh). SIGTERM, SIGINT or SIGUSR1 save a mid-epoch
+  // checkpoint at the next batch boundary and throw Preempted (train/preemption.h).
+  TrainResult fit(bool resume, bool overwrite = false, bool from_previous = false);
 
   const Objective& objective() const { return *objective_; }
   const TrainerOptions& options() const { return options_; }
@@ -81,8 +95,14 @@ class Trainer {
  private:
   struct EpochStats;
   EpochStats train_epoch(int64_t epoch, data::DataLoader& loader, int64_t n_batches, torch::optim::Optimizer& optimizer,
-                         const std::vector<double>& lr_ratios, LrSchedule& schedule,
-                         io::TensorboardWriter* tensorboard);
+                         const std::vector<double>& lr_ratios, LrSchedule& schedule, RunDirectory* run,
+                         CheckpointInfo& info);
+  // Runs `action` on the process that writes the run directory (rank 0), every rank failing with its error.
+  void on_writer(const std::string& key, const std::function<void()>& action);
+  // The run directory changes from here on (RunDirectory::begin on the writer).
+  void begin_run(RunDirectory* run);
+  // This rank's running sums of the epoch, its RNG states and the objective's accumulation, serialised.
+  std::string rank_epoch_state(double loss_sum, double lr, int64_t examples, int64_t skipped) const;
   EvalResult evaluate_split(const std::shared_ptr<const data::Dataset>& dataset);
   bool penalized() const;
   int world_size() const { return group_ ? group_->size() : 1; }
@@ -94,6 +114,8 @@ class Trainer {
   std::string config_yaml_;
   dist::ProcessGroup* group_ = nullptr;
   std::unique_ptr<dist::GradReducer> reducer_;
+  bool begun_ = false;                               // the run directory has begun changing
+  std::chrono::steady_clock::time_point last_save_;  // of the last mid-epoch checkpoint (train.checkpoint_every)
 };
 
 }  // namespace longconv::train

@@ -218,3 +218,30 @@ TEST_F(Cli, ForwardWritesYAndListsMissingWeights) {
   EXPECT_NE(r.err.find("output_mapping.bias"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("w_missing.safetensors"), std::string::npos) << r.err;
 }
+
+TEST_F(Cli, OutOfRangeResourceKeysAreErrorsNamingTheOverride) {
+  for (const std::string override : {"train.batch_size=-1", "train.workers=100000", "threads=-3"}) {
+    const std::string key = override.substr(0, override.find('='));
+    for (const std::string command : {"info", "train"}) {
+      const Result r = run_cli(dir, command + " " + config + " " + override);
+      EXPECT_EQ(r.code, 1) << command << " " << override;
+      EXPECT_NE(r.err.find("override '" + override + "': key '" + key + "'"), std::string::npos) << r.err;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(out_dir()));
+}
+
+TEST_F(Cli, TrainRefusesAnEstimateAboveTheAvailableMemoryBeforeAllocating) {
+  // A million generated examples of length 10^5 (lazily generated): one batch of them needs terabytes.
+  const std::string adding = dir.file("adding.yaml");
+  std::ofstream(adding) << "net:\n  type: MultiresNet\n  d_model: 4\n  n_layers: 1\n"
+                           "dataset:\n  name: adding_problem\n  seq_length: 100000\n  train_size: 1000000\n"
+                           "train:\n  batch_size: 1000000000000\n  out_dir: "
+                        << out_dir() << "\n";
+  const Result r = run_cli(dir, "train " + adding);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("training needs about "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("at batch size 900000 (the estimate of `longconv info`)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" available; lower train.batch_size"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out_dir()));
+}

@@ -3,12 +3,20 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "io/atomic_file.h"
 #include "support/temp_dir.h"
+#include "train/memory_estimate.h"
 #include "train/optimizer.h"
+#include "train/preemption.h"
 #include "train/trainer.h"
 
 using namespace longconv;
@@ -52,16 +60,28 @@ data::Splits toy_splits() {
   return s;
 }
 
-// A fresh net as a new process would build it. `crash_after_batches` > 0 makes the training forward throw on that
-// call, as a killed run would stop mid-epoch.
-models::Net toy_net(int64_t crash_after_batches = 0) {
+// Passes the output of the toy net's forward through hook(training?, call, output): `call` counts the calls in that
+// mode (training or evaluation), 1-based.
+using ForwardHook = std::function<torch::Tensor(bool, int64_t, torch::Tensor)>;
+
+// A fresh net as a new process would build it, its forward passed through `hook`.
+models::Net hooked_toy_net(ForwardHook hook) {
   torch::manual_seed(7);
   ToyNet module;
-  auto calls = std::make_shared<int64_t>(0);
-  return {module.ptr(), [module, calls, crash_after_batches](const torch::Tensor& x, const torch::Tensor&) mutable {
-            if (module->is_training() && ++*calls == crash_after_batches) throw std::runtime_error("simulated crash");
-            return module->forward(x);
+  auto calls = std::make_shared<std::pair<int64_t, int64_t>>(0, 0);
+  return {module.ptr(), [module, calls, hook](const torch::Tensor& x, const torch::Tensor&) mutable {
+            const bool training = module->is_training();
+            const int64_t call = training ? ++calls->first : ++calls->second;
+            return hook(training, call, module->forward(x));
           }};
+}
+
+// `crash_after_batches` > 0 makes the training forward throw on that call, as a killed run would stop mid-epoch.
+models::Net toy_net(int64_t crash_after_batches = 0) {
+  return hooked_toy_net([crash_after_batches](bool training, int64_t call, torch::Tensor out) {
+    if (training && call == crash_after_batches) throw std::runtime_error("simulated crash");
+    return out;
+  });
 }
 
 train::TrainerOptions toy_options(const std::string& out_dir) {
@@ -79,9 +99,9 @@ train::TrainerOptions toy_options(const std::string& out_dir) {
 }
 
 train::TrainResult fit(const models::Net& net, const train::TrainerOptions& options, bool resume,
-                       bool overwrite = false) {
+                       bool overwrite = false, bool from_previous = false) {
   train::Trainer trainer(net, toy_splits(), train::make_objective(data::Task::Classification), options, "seed: 1\n");
-  return trainer.fit(resume, overwrite);
+  return trainer.fit(resume, overwrite, from_previous);
 }
 
 train::TrainResult fit(const models::Net& net, const std::string& out_dir, bool resume, bool overwrite = false) {
@@ -110,6 +130,8 @@ std::string error_message(const std::function<void()>& f) {
     f();
   } catch (const c10::Error& e) {
     return e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    return e.what();
   }
   return "";
 }
@@ -264,4 +286,274 @@ TEST(Trainer, ResumeWithoutCheckpointIsAnError) {
   } catch (const c10::Error& e) {
     EXPECT_NE(std::string(e.what_without_backtrace()).find("last.ckpt"), std::string::npos);
   }
+}
+
+namespace {
+
+// Every entry of a run directory but its lock: a file's bytes, a link's target.
+std::map<std::string, std::string> snapshot(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name == ".lock") continue;
+    out[name] = entry.is_symlink() ? "-> " + std::filesystem::read_symlink(entry.path()).string()
+                                   : io::read_file(entry.path().string());
+  }
+  return out;
+}
+
+// The parameters of two nets are equal, name by name.
+void expect_same_parameters(const models::Net& a, const models::Net& b) {
+  const auto pa = a.module->named_parameters();
+  const auto pb = b.module->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& p : pa) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+}
+
+// metrics.jsonl without the timing fields, which differ between any two runs.
+std::vector<std::string> metrics_without_timing(const std::string& out_dir) {
+  std::vector<std::string> out;
+  for (const auto& line : lines(out_dir + "/metrics.jsonl")) {
+    auto record = nlohmann::ordered_json::parse(line);
+    record.erase("epoch_seconds");
+    record.erase("samples_per_second");
+    out.push_back(record.dump());
+  }
+  return out;
+}
+
+// A pid no process has: a child that has exited and been reaped.
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+std::string link_target(const std::string& link) { return std::filesystem::read_symlink(link).string(); }
+
+}  // namespace
+
+TEST(RunDirectory, ASecondRunOnTheDirectoryFailsAtOnceNamingTheHolder) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  {
+    const train::RunDirectory holder({run});
+    const std::string message = error_message([&] { fit(toy_net(), run, false); });
+    EXPECT_NE(message.find("in use by another run (pid " + std::to_string(::getpid())), std::string::npos) << message;
+    EXPECT_FALSE(std::filesystem::exists(run + "/metrics.jsonl"));
+    EXPECT_FALSE(std::filesystem::exists(run + "/config.yaml"));
+  }
+  EXPECT_EQ(fit(toy_net(), run, false).epochs_done, 2);  // the lock goes with its holder
+}
+
+TEST(RunDirectory, LastAndBestResolveFromTheManifestAndStaleFilesGo) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  fit(toy_net(), run, false);
+  auto manifest = train::read_run_manifest(run);
+  ASSERT_TRUE(manifest);
+  EXPECT_EQ(manifest->last.file, "epoch-0002.ckpt");
+  ASSERT_TRUE(manifest->previous);
+  EXPECT_EQ(manifest->previous->file, "epoch-0001.ckpt");
+  EXPECT_EQ(link_target(run + "/last.ckpt"), manifest->last.file);
+  EXPECT_EQ(link_target(run + "/best.ckpt"), manifest->last.best);
+
+  // As a kill -9 leaves them: links not yet moved to the manifest's checkpoints, a dead writer's temporaries, a
+  // checkpoint written but never committed. A live writer's temporary stays.
+  std::filesystem::remove(run + "/last.ckpt");
+  std::filesystem::create_symlink("epoch-0001.ckpt", run + "/last.ckpt");
+  std::filesystem::remove(run + "/best.ckpt");
+  const std::string dead_temp = "best.ckpt.tmp." + std::to_string(dead_pid()) + ".3";
+  const std::string live_temp = "manifest.json.tmp.1.0";  // pid 1 always lives
+  for (const auto& name : {dead_temp, live_temp, std::string("epoch-0007.ckpt")})
+    io::write_file_atomic(run + "/" + name, "x");
+
+  train::TrainerOptions o = toy_options(run);
+  o.epochs = 3;
+  fit(toy_net(), o, /*resume=*/true);
+  manifest = train::read_run_manifest(run);
+  EXPECT_EQ(manifest->last.file, "epoch-0003.ckpt");
+  EXPECT_EQ(link_target(run + "/last.ckpt"), "epoch-0003.ckpt");
+  EXPECT_EQ(link_target(run + "/best.ckpt"), manifest->last.best);
+  EXPECT_FALSE(std::filesystem::exists(run + "/" + dead_temp));
+  EXPECT_FALSE(std::filesystem::exists(run + "/epoch-0007.ckpt"));
+  EXPECT_TRUE(std::filesystem::exists(run + "/" + live_temp));
+  // Only what the manifest names is kept: epoch 1 stays only as a best.
+  const std::set<std::string> named = {manifest->last.file, manifest->last.best, manifest->previous->file,
+                                       manifest->previous->best};
+  for (const auto& entry : std::filesystem::directory_iterator(run)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("epoch-", 0) == 0) {
+      EXPECT_TRUE(named.count(name)) << name;
+    }
+  }
+  EXPECT_EQ(std::filesystem::exists(run + "/epoch-0001.ckpt"), named.count("epoch-0001.ckpt") == 1);
+  EXPECT_EQ(lines(run + "/metrics.jsonl").size(), 3u);
+}
+
+TEST(RunDirectory, FailedStartsLeaveThePreviousRunUntouched) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  fit(toy_net(), run, false);
+  const auto before = snapshot(run);
+  const auto nan_first_batch = [] {
+    return hooked_toy_net([](bool training, int64_t call, torch::Tensor out) {
+      return training && call == 1 ? out * std::numeric_limits<float>::quiet_NaN() : out;
+    });
+  };
+  train::TrainerOptions more = toy_options(run);
+  more.epochs = 3;
+
+  EXPECT_NE(error_message([&] { fit(nan_first_batch(), more, /*resume=*/true); }).find("training loss is nan"),
+            std::string::npos);
+  EXPECT_EQ(snapshot(run), before) << "a --resume whose first batch is NaN";
+  EXPECT_NE(error_message([&] { fit(nan_first_batch(), more, false, /*overwrite=*/true); }).find("training loss"),
+            std::string::npos);
+  EXPECT_EQ(snapshot(run), before) << "a failing --overwrite";
+  EXPECT_NE(error_message([&] { fit(toy_net(), more, false); }).find("--overwrite"), std::string::npos);
+  EXPECT_EQ(snapshot(run), before) << "a fresh start over a run";
+
+  // A start that passes its first checks replaces the run.
+  fit(toy_net(), run, false, /*overwrite=*/true);
+  EXPECT_EQ(lines(run + "/metrics.jsonl").size(), 2u);
+}
+
+TEST(Trainer, NonFiniteValidationIsNeverBestAndStopsTheRunNamingTheEpoch) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  // Epoch 1 evaluates in 6 calls (3 validation, 3 test batches); from epoch 2 on the evaluation output is NaN.
+  const models::Net diverging = hooked_toy_net([](bool training, int64_t call, torch::Tensor out) {
+    return !training && call > 6 ? out * std::numeric_limits<float>::quiet_NaN() : out;
+  });
+  const std::string message = error_message([&] { fit(diverging, run, false); });
+  EXPECT_NE(message.find("validation loss nan"), std::string::npos) << message;
+  EXPECT_NE(message.find("at epoch 2"), std::string::npos) << message;
+  const auto manifest = train::read_run_manifest(run);
+  ASSERT_TRUE(manifest);
+  EXPECT_EQ(manifest->last.file, "epoch-0001.ckpt");
+  EXPECT_EQ(manifest->last.best, "epoch-0001.ckpt");
+  EXPECT_EQ(lines(run + "/metrics.jsonl").size(), 1u);
+  EXPECT_EQ(io::read_file(run + "/metrics.jsonl").find("null"), std::string::npos);
+}
+
+TEST(Trainer, NonFiniteTrainingBatchesStopOrAreSkippedAndCounted) {
+  test::TempDir dir;
+  const auto nan_third_batch = [] {
+    return hooked_toy_net([](bool training, int64_t call, torch::Tensor out) {
+      return training && call == 3 ? out * std::numeric_limits<float>::infinity() : out;
+    });
+  };
+  const std::string message = error_message([&] { fit(nan_third_batch(), dir.file("stop"), false); });
+  EXPECT_NE(message.find("at epoch 1, batch 3"), std::string::npos) << message;
+  EXPECT_NE(message.find("train.on_nan"), std::string::npos) << message;
+
+  train::TrainerOptions o = toy_options(dir.file("skip"));
+  o.on_nan = train::OnNan::SkipBatch;
+  EXPECT_EQ(fit(nan_third_batch(), o, false).epochs_done, 2);
+  const auto log = lines(dir.file("skip") + "/metrics.jsonl");
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(log[0])["skipped_batches"], 1);
+  EXPECT_EQ(nlohmann::json::parse(log[1])["skipped_batches"], 0);
+}
+
+TEST(Trainer, PreemptionSavesMidEpochAndResumesBitIdentically) {
+  test::TempDir dir;
+  const std::string straight_dir = dir.file("straight"), run = dir.file("preempted");
+  const models::Net straight = toy_net();
+  const auto straight_result = fit(straight, straight_dir, false);
+
+  // The signal arrives during a batch; the run saves after it and stops: in epoch 1 after batch 3, then (resumed)
+  // in epoch 2 after its batch 2, each time with a different signal.
+  const auto signalled_at = [](int64_t at, int signal) {
+    return hooked_toy_net([at, signal](bool training, int64_t call, torch::Tensor out) {
+      if (training && call == at) std::raise(signal);
+      return out;
+    });
+  };
+  try {
+    fit(signalled_at(3, SIGUSR1), run, false);
+    FAIL() << "not preempted";
+  } catch (const train::Preempted& p) {
+    EXPECT_EQ(p.signal(), SIGUSR1);
+    EXPECT_NE(std::string(p.what()).find("epoch-0000-batch-000003.ckpt"), std::string::npos) << p.what();
+  }
+  EXPECT_EQ(train::read_run_manifest(run)->last.batch, 3);
+  EXPECT_THROW(fit(signalled_at(4, SIGTERM), run, true), train::Preempted);  // 2 to end epoch 1, 2 of epoch 2
+  EXPECT_EQ(train::read_run_manifest(run)->last.file, "epoch-0001-batch-000002.ckpt");
+  EXPECT_EQ(lines(run + "/metrics.jsonl").size(), 1u);
+
+  const models::Net resumed = toy_net();
+  const auto resumed_result = fit(resumed, run, true);
+  expect_same_parameters(straight, resumed);
+  EXPECT_EQ(resumed_result.best_test_metric, straight_result.best_test_metric);
+  EXPECT_EQ(metrics_without_timing(run), metrics_without_timing(straight_dir));
+}
+
+TEST(Trainer, CheckpointEveryStepsCommitsMidEpochCheckpoints) {
+  test::TempDir dir;
+  const models::Net straight = toy_net();
+  fit(straight, dir.file("straight"), false);
+
+  train::TrainerOptions o = toy_options(dir.file("run"));
+  o.checkpoint_every = "2";
+  EXPECT_THROW(fit(toy_net(/*crash_after_batches=*/4), o, false), std::runtime_error);  // 3 batches done
+  EXPECT_EQ(train::read_run_manifest(dir.file("run"))->last.file, "epoch-0000-batch-000002.ckpt");
+  const models::Net resumed = toy_net();
+  fit(resumed, o, true);
+  expect_same_parameters(straight, resumed);
+  EXPECT_EQ(metrics_without_timing(dir.file("run")), metrics_without_timing(dir.file("straight")));
+
+  o.checkpoint_every = "every so often";
+  EXPECT_NE(error_message([&] { fit(toy_net(), o, false); }).find("every so often"), std::string::npos);
+}
+
+TEST(Trainer, CheckpointEveryTakesStepsOrMinutes) {
+  EXPECT_EQ(train::parse_checkpoint_every("500").steps, 500);
+  EXPECT_EQ(train::parse_checkpoint_every("30m").minutes, 30);
+  EXPECT_EQ(train::parse_checkpoint_every("1.5min").minutes, 1.5);
+  EXPECT_EQ(train::parse_checkpoint_every("0").steps, 0);
+  for (const char* bad : {"", "-1", "1.5", "10s", "m", "nan"})
+    EXPECT_THROW(train::parse_checkpoint_every(bad), std::invalid_argument) << bad;
+}
+
+TEST(Trainer, ResumeFromPreviousFallsBackWhenTheLastCheckpointIsBroken) {
+  test::TempDir dir;
+  const std::string intact = dir.file("intact"), broken = dir.file("broken");
+  const models::Net reference = toy_net();
+  fit(reference, intact, false);
+
+  // The same two epochs, the second's checkpoint broken: falling back retrains epoch 2 from epoch 1.
+  fit(toy_net(), broken, false);
+  const std::string last = broken + "/epoch-0002.ckpt";
+  const std::string bytes = io::read_file(last);
+  io::write_file_atomic(last, bytes.substr(0, bytes.size() / 2));
+  const train::TrainerOptions more = toy_options(broken);
+  const auto before = snapshot(broken);
+  const std::string message = error_message([&] { fit(toy_net(), more, true); });
+  EXPECT_NE(message.find("epoch-0002.ckpt"), std::string::npos) << message;
+  EXPECT_NE(message.find("--resume-from-previous"), std::string::npos) << message;
+  EXPECT_EQ(snapshot(broken), before);
+
+  const models::Net recovered = toy_net();
+  fit(recovered, more, true, false, /*from_previous=*/true);
+  expect_same_parameters(reference, recovered);
+  EXPECT_EQ(metrics_without_timing(broken), metrics_without_timing(intact));
+  EXPECT_EQ(link_target(broken + "/best.ckpt"), train::read_run_manifest(broken)->last.best);
+}
+
+TEST(TrainingMemory, AnEstimateAboveTheAvailableMemoryIsRefusedNamingTheKey) {
+  ToyNet module;
+  const models::Net net{module.ptr(), nullptr};
+  models::NetFacts facts;
+  facts.activation_bytes_per_example = 1e15;
+  const train::TrainingMemory memory = train::estimate_training_memory(net, facts, 1000);
+  EXPECT_EQ(memory.activation_bytes, 1e18);
+  EXPECT_GT(memory.state_bytes, 0);
+  ASSERT_TRUE(train::available_memory(torch::kCPU));
+  const std::string message = error_message([&] { train::check_training_memory(memory, 1000, torch::kCPU); });
+  EXPECT_NE(message.find("train.batch_size"), std::string::npos) << message;
+  EXPECT_NE(message.find("at batch size 1000"), std::string::npos) << message;
+  facts.activation_bytes_per_example = 1;
+  EXPECT_NO_THROW(train::check_training_memory(train::estimate_training_memory(net, facts, 1), 1, torch::kCPU));
 }
