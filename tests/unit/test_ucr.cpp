@@ -97,6 +97,9 @@ TEST(UcrArchive, RejectsMalformedFilesWithTheLine) {
   EXPECT_NE(error("1,2:a\n").find("line 1: expected an @-tag"), std::string::npos);
   EXPECT_NE(error("@problemName X\n@dimensions 2\n@classLabel true a\n@data\n1:a\n").find("@dimensions says 2"),
             std::string::npos);
+  // Found with fuzz_ucr_ts (UBSan): the count was cast to an integer unchecked, undefined for 1e300.
+  EXPECT_NE(error("@dimensions 1e300\n").find("line 1: @dimensions '1e300' is not a positive integer below 2^31"),
+            std::string::npos);
   write_file(dir.file("X_TRAIN.tsv"), "1\t2\n1,2,3\n");
   EXPECT_NE(error_of([&] { read_ucr_tsv(dir.file("X_TRAIN.tsv")); }).find("line 2: expected a label and values"),
             std::string::npos);
