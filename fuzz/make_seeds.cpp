@@ -204,6 +204,8 @@ void jpeg_seeds() {
     const std::string path = (scratch("jpeg") / "j.jpg").string();
     test::write_jpeg(path, 12, 8, channels, pixels);
     seed("jpeg", "c" + std::to_string(channels) + ".jpg", io::read_file(path));
+    test::write_jpeg(path, 12, 8, channels, pixels, 95, /*progressive=*/true);
+    seed("jpeg", "c" + std::to_string(channels) + "_progressive.jpg", io::read_file(path));
   }
 }
 
