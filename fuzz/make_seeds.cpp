@@ -10,10 +10,15 @@
 #include "io/safetensors.h"
 #include "support/cifar_writer.h"
 #include "support/idx_writer.h"
+#include "support/jpeg_test_writer.h"
 #include "support/listops_writer.h"
+#include "support/modelnet_writer.h"
+#include "support/numpy_files.h"
+#include "support/numpy_writer.h"
 #include "support/png_test_writer.h"
 #include "support/ptbxl_dir.h"
 #include "support/stl10_writer.h"
+#include "support/ucr_files.h"
 #include "tiny_checkpoint.h"
 
 namespace fs = std::filesystem;
@@ -151,6 +156,59 @@ void png_seeds() {
   seed("pathfinder", "one_image", fuzz::join_parts({"imgs/0 sample_0.png 0 1 6 1.5 1 2\n", png_bytes(32, 32, 1)}));
 }
 
+void npy_seeds() {
+  torch::manual_seed(0);
+  seed("npy", "numpy_le_f4.npy", test::from_hex(test::kNumpyLittleF4));
+  seed("npy", "numpy_be_fortran_f8.npy", test::from_hex(test::kNumpyBigFortranF8));
+  seed("npy", "i64_3d.npy", test::npy_bytes(torch::arange(24, torch::kLong).reshape({2, 3, 4})));
+  seed("npy", "f16_be_fortran.npy", test::npy_bytes(torch::randn({3, 2}).to(torch::kHalf), true, true));
+  seed("npy", "i2_be.npy", test::npy_bytes(torch::tensor({-3, 300}, torch::kShort), true));
+  seed("npy", "bool.npy", test::npy_bytes(torch::tensor({true, false, true})));
+  seed("npy", "u1.npy", test::npy_bytes(torch::tensor({0, 255}, torch::kByte)));
+  seed("npy", "empty.npy", test::npy_bytes(torch::zeros({0, 3})));
+  seed("npy", "scalar.npy", test::npy_bytes(torch::tensor(2.5)));
+}
+
+void npz_seeds() {
+  seed("npz", "numpy_savez.npz", test::from_hex(test::kNumpySavez));
+  seed("npz", "numpy_savez_compressed.npz", test::from_hex(test::kNumpySavezCompressed));
+  const std::vector<std::pair<std::string, std::string>> members = {
+      {"x.npy", test::npy_bytes(torch::arange(6, torch::kFloat).reshape({2, 3}))},
+      {"y.npy", test::npy_bytes(torch::tensor({1, 0}, torch::kLong), true)}};
+  seed("npz", "stored_zip64.npz", test::npz_bytes(members, false, /*zip64_directory=*/true));
+  seed("npz", "deflated_zip64.npz", test::npz_bytes(members, true, /*zip64_directory=*/true));
+}
+
+void ucr_seeds() {
+  seed("ucr_ts", "univariate.ts", test::kUcrUnivariateTs);
+  seed("ucr_ts", "multivariate_unequal.ts", test::kUcrMultivariateUnequalTs);
+  seed("ucr_ts", "regression.ts", test::kUcrRegressionTs);
+  seed("ucr_tsv", "padded.tsv", test::kUcrPaddedTsv);
+}
+
+void off_seeds() {
+  seed("off_mesh", "tetrahedron.off", test::kOffTetrahedron);
+  seed("off_mesh", "cube_glued_header.off", test::kOffCube);
+}
+
+void numeric_table_seeds() {
+  // The first byte picks the delimiter (fuzz_numeric_table): even comma, odd tab.
+  seed("numeric_table", "header.csv", std::string(1, '\0') + "ax,ay,az\n1,2.5,-3e2\n+4,NaN,\n5,?,NA\n");
+  seed("numeric_table", "crlf.tsv", std::string(1, '\1') + "1\t2\r\n3\t4\r\n\n5\t6\r\n");
+}
+
+void jpeg_seeds() {
+  for (int channels : {1, 3}) {
+    std::vector<uint8_t> pixels(static_cast<size_t>(12 * 8 * channels));
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 5);
+    const std::string path = (scratch("jpeg") / "j.jpg").string();
+    test::write_jpeg(path, 12, 8, channels, pixels);
+    seed("jpeg", "c" + std::to_string(channels) + ".jpg", io::read_file(path));
+    test::write_jpeg(path, 12, 8, channels, pixels, 95, /*progressive=*/true);
+    seed("jpeg", "c" + std::to_string(channels) + "_progressive.jpg", io::read_file(path));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,6 +227,12 @@ int main(int argc, char** argv) {
   wav_seeds();
   wfdb_seeds();
   png_seeds();
+  npy_seeds();
+  npz_seeds();
+  ucr_seeds();
+  off_seeds();
+  numeric_table_seeds();
+  jpeg_seeds();
   fs::remove_all(g_root / ".scratch");
   if (::testing::UnitTest::GetInstance()->failed_test_count() > 0 ||
       ::testing::UnitTest::GetInstance()->ad_hoc_test_result().Failed())

@@ -54,13 +54,16 @@ bool decode(const std::string& bytes, ErrorManager& e, jpeg_decompress_struct& i
     jpeg_destroy_decompress(&info);
     return false;
   }
-  info.out_color_space = info.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_start_decompress(&info);
-  if (uint64_t{info.output_width} * info.output_height > kMaxPixels) {
-    std::snprintf(e.message, sizeof e.message, "image larger than 2^28 pixels");
+  // Checked before jpeg_start_decompress, which for a progressive file allocates the whole image's coefficients and
+  // reads every scan into them: a huge progressive image took its memory before being refused.
+  if (uint64_t{info.image_width} * info.image_height > kMaxPixels) {
+    std::snprintf(e.message, sizeof e.message, "image of %u x %u pixels, larger than 2^28", info.image_width,
+                  info.image_height);
     jpeg_destroy_decompress(&info);
     return false;
   }
+  info.out_color_space = info.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_start_decompress(&info);
   image.width = info.output_width;
   image.height = info.output_height;
   image.channels = info.output_components;

@@ -13,9 +13,9 @@
 
 namespace longconv::test {
 
-// pixels: [height, width, channels] row-major, channels 1 or 3.
+// pixels: [height, width, channels] row-major, channels 1 or 3. `progressive`: libjpeg's simple progression script.
 inline void write_jpeg(const std::string& path, int width, int height, int channels, const std::vector<uint8_t>& pixels,
-                       int quality = 95) {
+                       int quality = 95, bool progressive = false) {
   ASSERT_EQ(pixels.size(), static_cast<size_t>(width * height * channels)) << path;
   FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr) << path;
@@ -30,6 +30,7 @@ inline void write_jpeg(const std::string& path, int width, int height, int chann
   info.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults(&info);
   jpeg_set_quality(&info, quality, TRUE);
+  if (progressive) jpeg_simple_progression(&info);
   jpeg_start_compress(&info, TRUE);
   while (info.next_scanline < info.image_height) {
     JSAMPROW row = const_cast<uint8_t*>(pixels.data()) + info.next_scanline * width * channels;

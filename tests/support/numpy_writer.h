@@ -96,7 +96,9 @@ inline std::string npz_bytes(const std::vector<std::pair<std::string, std::strin
                              bool zip64_directory = false) {
   using zip_detail::put;
   std::string out, directory;
-  for (const auto& [name, npy] : members) {
+  for (const auto& member : members) {
+    const std::string& name = member.first;  // not a structured binding: the lambda below captures it
+    const std::string& npy = member.second;
     std::string data = npy;
     if (compressed) {
       z_stream s{};

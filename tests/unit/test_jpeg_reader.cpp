@@ -58,3 +58,18 @@ TEST(JpegReader, RejectsBadFiles) {
   expect(good.substr(0, 40), "corrupt JPEG");
   EXPECT_NE(error_of([&] { read_jpeg(dir.file("none.jpg")); }).find("none.jpg"), std::string::npos);
 }
+
+// Found while writing fuzz_jpeg (2.6 s for this 1 KB input under ASan): the size limit was checked after
+// jpeg_start_decompress, which for a progressive file allocates and fills the whole image's coefficient buffers; the
+// error was then the truncated data's, the limit never applied.
+TEST(JpegReader, RefusesHugeProgressiveImagesBeforeDecoding) {
+  TempDir dir;
+  longconv::test::write_jpeg(dir.file("a.jpg"), 16, 16, 3, gradient(16, 16, 3), 95, /*progressive=*/true);
+  std::string bytes = longconv::io::read_file(dir.file("a.jpg"));
+  const size_t sof2 = bytes.find("\xff\xc2");
+  ASSERT_NE(sof2, std::string::npos);
+  for (size_t at : {sof2 + 5, sof2 + 7}) bytes.replace(at, 2, "\xea\x60");  // height, width: 60000
+  write_file(dir.file("big.jpg"), bytes);
+  EXPECT_NE(error_of([&] { read_jpeg(dir.file("big.jpg")); }).find("image of 60000 x 60000 pixels, larger than 2^28"),
+            std::string::npos);
+}

@@ -59,3 +59,11 @@ TEST(OffMesh, MalformedFilesNameFileAndLine) {
             std::string::npos);
   EXPECT_NE(off_error("OFF\n2 1 0\n0 0 0\n1 0 0\n3 0 1 1\n").find("m.off:2: a mesh needs"), std::string::npos);
 }
+
+// Found by fuzz_off_mesh: the vertex count was reserved before any vertex was read, so a 20-byte file asked for
+// 96 TB (std::bad_alloc, or the OOM killer). The missing lines are the error.
+TEST(OffMesh, HugeCountsOfAShortFileAreMissingLinesNotAnAllocation) {
+  EXPECT_NE(off_error("OFF\n4000000000000 1\n3 0 1\n")
+                .find("m.off:3: unexpected end of file, expected vertex 1 of 4000000000000"),
+            std::string::npos);
+}

@@ -146,6 +146,9 @@ TEST(Ptbxl, BadFilesNameTheFileAndTheProblem) {
 
   write_file(record + ".hea", "00007_lr twelve 100 1000\n");
   expect_error({record + ".hea: malformed record line"});
+  // Found by fuzz_wfdb: a signal count past int64 was read as INT64_MAX, then overflowed.
+  write_file(record + ".hea", "00007_lr 99999999999999999999 100 1000\n");
+  expect_error({record + ".hea: malformed record line"});
   write_file(record + ".hea", hea.substr(0, hea.size() / 2));
   expect_error({record + ".hea: declares 12 signals but has"});
   std::string other = hea;

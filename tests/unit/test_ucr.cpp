@@ -8,6 +8,7 @@
 #include "data/datasets/ucr.h"
 #include "data/formats/ucr_archive.h"
 #include "support/helpers.h"
+#include "support/ucr_files.h"
 
 using longconv::data::make_ucr_splits;
 using longconv::data::read_ts_file;
@@ -16,27 +17,16 @@ using longconv::data::Task;
 using longconv::data::ucr_classes;
 using longconv::data::UcrOptions;
 using longconv::test::error_of;
+using longconv::test::kUcrMultivariateUnequalTs;
+using longconv::test::kUcrPaddedTsv;
+using longconv::test::kUcrRegressionTs;
+using longconv::test::kUcrUnivariateTs;
 using longconv::test::TempDir;
 using longconv::test::write_file;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* kUnivariate =
-    "# A comment\n"
-    "@problemName Tiny\n@timeStamps false\n@missing false\n@univariate true\n@equalLength true\n"
-    "@seriesLength 4\n@classLabel true b a\n@data\n"
-    "1,2,3,4:a\n"
-    "5,6,7,8:b\n"
-    "0.5,-1e1,3,2:a\n";
-
-const char* kMultivariateUnequal =
-    "@problemName Ragged\n@timeStamps false\n@missing true\n@univariate false\n@dimensions 2\n"
-    "@equalLength false\n@classLabel true x y\n@data\n"
-    "1,2,3:4,5,6:x\n"
-    "1,?:2,3:y\n"
-    "7,8,9,10,11:1,2,3,4:x\n";
 
 std::string error_text(const std::function<void()>& f) {
   try {
@@ -51,7 +41,7 @@ std::string error_text(const std::function<void()>& f) {
 
 TEST(UcrArchive, ReadsUnivariateTs) {
   TempDir dir;
-  write_file(dir.file("Tiny_TRAIN.ts"), kUnivariate);
+  write_file(dir.file("Tiny_TRAIN.ts"), kUcrUnivariateTs);
   const auto t = read_ts_file(dir.file("Tiny_TRAIN.ts"));
   EXPECT_TRUE(t.values.equal(
       torch::tensor({{{1.0f, 2.0f, 3.0f, 4.0f}}, {{5.0f, 6.0f, 7.0f, 8.0f}}, {{0.5f, -10.0f, 3.0f, 2.0f}}})));
@@ -62,7 +52,7 @@ TEST(UcrArchive, ReadsUnivariateTs) {
 
 TEST(UcrArchive, ReadsMultivariateUnequalLengthTsWithMissingValues) {
   TempDir dir;
-  write_file(dir.file("R_TRAIN.ts"), kMultivariateUnequal);
+  write_file(dir.file("R_TRAIN.ts"), kUcrMultivariateUnequalTs);
   const auto t = read_ts_file(dir.file("R_TRAIN.ts"));
   EXPECT_EQ(t.values.sizes(), (std::vector<int64_t>{3, 2, 5}));
   EXPECT_EQ(t.lengths, (std::vector<int64_t>{3, 2, 5}));
@@ -73,7 +63,7 @@ TEST(UcrArchive, ReadsMultivariateUnequalLengthTsWithMissingValues) {
 
 TEST(UcrArchive, ReadsRegressionTs) {
   TempDir dir;
-  write_file(dir.file("R_TRAIN.ts"), "@problemName R\n@timeStamps false\n@targetLabel true\n@data\n1,2:0.5\n3,4:-2\n");
+  write_file(dir.file("R_TRAIN.ts"), kUcrRegressionTs);
   const auto t = read_ts_file(dir.file("R_TRAIN.ts"));
   EXPECT_TRUE(t.regression());
   EXPECT_EQ(t.targets, (std::vector<double>{0.5, -2.0}));
@@ -81,7 +71,7 @@ TEST(UcrArchive, ReadsRegressionTs) {
 
 TEST(UcrArchive, ReadsTsvWithNanPadding) {
   TempDir dir;
-  write_file(dir.file("T_TRAIN.tsv"), "1\t0.1\t0.2\t0.3\n-1\t0.4\tNaN\tNaN\n1\tNaN\t0.5\t0.6\n");
+  write_file(dir.file("T_TRAIN.tsv"), kUcrPaddedTsv);
   const auto t = read_ucr_tsv(dir.file("T_TRAIN.tsv"));
   EXPECT_EQ(t.lengths, (std::vector<int64_t>{3, 1, 3}));
   EXPECT_EQ(t.labels, (std::vector<std::string>{"1", "-1", "1"}));
@@ -107,6 +97,9 @@ TEST(UcrArchive, RejectsMalformedFilesWithTheLine) {
   EXPECT_NE(error("1,2:a\n").find("line 1: expected an @-tag"), std::string::npos);
   EXPECT_NE(error("@problemName X\n@dimensions 2\n@classLabel true a\n@data\n1:a\n").find("@dimensions says 2"),
             std::string::npos);
+  // Found with fuzz_ucr_ts (UBSan): the count was cast to an integer unchecked, undefined for 1e300.
+  EXPECT_NE(error("@dimensions 1e300\n").find("line 1: @dimensions '1e300' is not a positive integer below 2^31"),
+            std::string::npos);
   write_file(dir.file("X_TRAIN.tsv"), "1\t2\n1,2,3\n");
   EXPECT_NE(error_of([&] { read_ucr_tsv(dir.file("X_TRAIN.tsv")); }).find("line 2: expected a label and values"),
             std::string::npos);
@@ -115,8 +108,8 @@ TEST(UcrArchive, RejectsMalformedFilesWithTheLine) {
 TEST(UcrDataset, TrainAndTestFilesOfAProblemFolder) {
   TempDir dir;
   fs::create_directories(dir.path() / "Tiny");
-  write_file(dir.file("Tiny/Tiny_TRAIN.ts"), kUnivariate);
-  write_file(dir.file("Tiny/Tiny_TEST.ts"), std::string(kUnivariate) + "9,9,9,9:b\n");
+  write_file(dir.file("Tiny/Tiny_TRAIN.ts"), kUcrUnivariateTs);
+  write_file(dir.file("Tiny/Tiny_TEST.ts"), std::string(kUcrUnivariateTs) + "9,9,9,9:b\n");
   UcrOptions o;
   o.path = dir.file("Tiny");
   o.arrays.split.val_split = 0;

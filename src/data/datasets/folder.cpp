@@ -180,7 +180,9 @@ Splits make_folder_splits(const FolderOptions& o) {
       }
     }
 
-  for (auto& [name, split] : splits) {
+  // A named reference, not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+  for (auto& entry : splits) {
+    Split& split = entry.second;
     split.decoded.resize(split.items.size());
     at::parallel_for(0, static_cast<int64_t>(split.items.size()), 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) split.decoded[i] = decode(split.items[i].file, *kind, o);

@@ -1,5 +1,6 @@
 #include "data/formats/off_mesh.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +29,7 @@ struct Lines {
   }
 
   bool done() const { return next_ >= lines_.size(); }
+  size_t remaining() const { return lines_.size() - next_; }
   // The next line's tokens; `what` names the expected content in the error at the end of the file.
   std::vector<std::string>& next(const std::string& what) {
     if (done()) fail(last_line_, "unexpected end of file, expected " + what);
@@ -80,7 +82,8 @@ TriangleMesh parse_off(const std::string& text, const std::string& origin) {
                std::to_string(n_faces));
 
   TriangleMesh mesh;
-  mesh.vertices.reserve(static_cast<size_t>(n_vertices));
+  // The counts are the file's claim: no more room than the lines that are there ("OFF 4000000000000 1" is 20 bytes).
+  mesh.vertices.reserve(std::min(static_cast<size_t>(n_vertices), lines.remaining()));
   for (int64_t v = 0; v < n_vertices; ++v) {
     const auto& t = lines.next("vertex " + std::to_string(v) + " of " + std::to_string(n_vertices));
     if (t.size() < 3) lines.fail("vertex " + std::to_string(v) + ": expected 3 coordinates");

@@ -99,8 +99,9 @@ TimeSeriesTable read_ts_file(const std::string& path) {
         parse_bool(single(), where, tag);  // the data says it; checked for form only
       } else if (tag == "@serieslength" || tag == "@dimensions" || tag == "@dimension") {
         const std::optional<double> v = parse_number_field(single());
-        if (!v || *v < 1 || *v != std::floor(*v))
-          throw std::runtime_error(where + tag + " '" + values[0] + "' is not a positive integer");
+        // Bounded so that the cast below is defined ("@dimensions 1e300" was undefined behaviour).
+        if (!v || *v < 1 || *v != std::floor(*v) || *v > std::numeric_limits<int32_t>::max())
+          throw std::runtime_error(where + tag + " '" + values[0] + "' is not a positive integer below 2^31");
         if (tag != "@serieslength") dimensions = static_cast<int64_t>(*v);
       } else if (tag == "@classlabel") {
         if (values.empty()) throw std::runtime_error(where + "@classLabel needs true or false");

@@ -1,5 +1,6 @@
 #include "data/formats/wfdb.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -46,10 +47,12 @@ bool leading_double(const std::string& s, double& value, const std::string& allo
   return true;
 }
 
+// Out of range is malformed: strtoll's saturated value made "1 + n_signals" overflow (UBSan, fuzz_wfdb).
 bool whole_int(const std::string& s, int64_t& value) {
   char* end = nullptr;
+  errno = 0;
   value = std::strtoll(s.c_str(), &end, 10);
-  return !s.empty() && *end == '\0';
+  return !s.empty() && *end == '\0' && errno != ERANGE;
 }
 
 }  // namespace
