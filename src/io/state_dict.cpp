@@ -10,13 +10,16 @@ namespace longconv::io {
 namespace {
 
 // Loading converts within a kind (float64 weights into a float32 module) but never across for a parameter: integer
-// weights for a float parameter are a wrong file, not a precision choice. Buffers convert freely: counters and flags
-// (num_batches_tracked, initialized) are int64 in the reference's files, and Module::to(dtype) in C++ converts them
-// with the parameters.
+// weights for a float parameter are a wrong file, not a precision choice. A buffer also takes integers: counters and
+// flags (num_batches_tracked, initialized) are int64 in the reference's files, and Module::to(dtype) in C++ turns
+// them into floats with the parameters.
 enum class Kind { Float, Integer, Bool };
 Kind kind(const torch::Tensor& t) {
   if (t.scalar_type() == torch::kBool) return Kind::Bool;
   return t.is_floating_point() || t.is_complex() ? Kind::Float : Kind::Integer;
+}
+bool loads_into(const torch::Tensor& file, const torch::Tensor& target, bool parameter) {
+  return kind(file) == kind(target) || (!parameter && kind(file) == Kind::Integer);
 }
 
 std::string join_key(const std::string& prefix, const std::string& name) {
@@ -93,7 +96,7 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
     } else if (it->second.sizes() != target.sizes()) {
       mismatched.push_back(fmt::format("shape mismatch for '{}': file [{}] vs module [{}]", name,
                                        fmt::join(it->second.sizes(), ", "), fmt::join(target.sizes(), ", ")));
-    } else if (module.named_parameters(/*recurse=*/true).contains(name) && kind(it->second) != kind(target)) {
+    } else if (!loads_into(it->second, target, module.named_parameters(/*recurse=*/true).contains(name))) {
       mismatched.push_back(fmt::format("dtype mismatch for '{}': file {} vs module {}", name,
                                        c10::toString(it->second.scalar_type()), c10::toString(target.scalar_type())));
     }

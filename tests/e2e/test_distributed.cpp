@@ -16,7 +16,9 @@
 #include "support/temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/experiment.h"
+#include "train/preemption.h"
 #include "train/run_config.h"
+#include "train/run_directory.h"
 
 using namespace longconv;
 using test::run_cli;
@@ -73,18 +75,23 @@ std::vector<double> logged(const std::string& metrics, const std::string& keys) 
 }
 
 // One worker of a torchrun-style launch, its stderr in <dir>/rank<k>.err; returns its pid.
-pid_t start_worker(const TempDir& dir, int rank, int world, uint16_t port, const std::string& args) {
-  const std::string cmd = "exec env RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) +
-                          " LOCAL_RANK=" + std::to_string(rank) +
-                          " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " " + LONGCONV_CLI + " " +
-                          args + " >" + dir.file("rank" + std::to_string(rank) + ".out") + " 2>" +
-                          dir.file("rank" + std::to_string(rank) + ".err");
+// `longconv ARGS` in the background with the variables `env`, its output in <dir>/<name>.out and .err.
+pid_t start_cli(const TempDir& dir, const std::string& env, const std::string& args, const std::string& name) {
+  const std::string cmd = "exec env " + env + " " + LONGCONV_CLI + " " + args + " >" + dir.file(name + ".out") + " 2>" +
+                          dir.file(name + ".err");
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   return pid;
+}
+
+pid_t start_worker(const TempDir& dir, int rank, int world, uint16_t port, const std::string& args) {
+  return start_cli(dir,
+                   "RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) + " LOCAL_RANK=" +
+                       std::to_string(rank) + " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port),
+                   args, "rank" + std::to_string(rank));
 }
 
 int wait_exit_code(pid_t pid) {
@@ -196,6 +203,40 @@ TEST(Distributed, KilledWorkerIsNamedAndTheRunResumesExactly) {
   EXPECT_EQ(max_relative_difference(checkpoint_parameters(config, dir.file("run/last.ckpt")),
                                     checkpoint_parameters(straight, dir.file("straight/last.ckpt"))),
             0.0);
+}
+
+TEST(Distributed, PreemptedRanksCheckpointTogetherAndResumeExactly) {
+  const TempDir dir;
+  const std::string config = write_adding_config(dir, "run");
+  const std::string straight = write_adding_config(dir, "straight");
+  // 11 batches an epoch; mid-epoch checkpoints every 5 steps, so the first commit comes within epoch 1.
+  const std::string epochs = " train.epochs=6 train.checkpoint_every=5";
+  const pid_t launcher = start_cli(dir, "", "train " + config + " --nproc 2" + epochs, "launcher");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!train::read_run_manifest(dir.file("run")) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(kill(launcher, SIGTERM), 0);  // forwarded to both workers
+  EXPECT_EQ(wait_exit_code(launcher), train::kPreemptedExitCode);
+  const std::string err = slurp(dir.file("launcher.err"));
+  EXPECT_NE(err.find("[rank 0] Terminated received: saved " + dir.file("run") + "/epoch-"), std::string::npos) << err;
+  const auto manifest = train::read_run_manifest(dir.file("run"));
+  ASSERT_TRUE(manifest);
+  EXPECT_GT(manifest->last.batch, 0);  // within an epoch, with both ranks' running sums
+
+  // It holds one state per rank: resuming with another count is refused, even when asked to allow it.
+  const auto alone = run_cli(dir, "train " + config + " --resume --allow-world-size-change" + epochs);
+  EXPECT_NE(alone.code, 0);
+  EXPECT_NE(alone.err.find("a mid-epoch checkpoint resumes only with as many"), std::string::npos) << alone.err;
+
+  const auto resumed = run_cli(dir, "train " + config + " --resume --nproc 2" + epochs);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  const auto full = run_cli(dir, "train " + straight + " --nproc 2" + epochs);
+  ASSERT_EQ(full.code, 0) << full.err;
+  EXPECT_EQ(max_relative_difference(checkpoint_parameters(config, dir.file("run/last.ckpt")),
+                                    checkpoint_parameters(straight, dir.file("straight/last.ckpt"))),
+            0.0);
+  EXPECT_EQ(logged(slurp(dir.file("run/metrics.jsonl")), "(train|val|test)_loss"),
+            logged(slurp(dir.file("straight/metrics.jsonl")), "(train|val|test)_loss"));
 }
 
 TEST(Distributed, LauncherReportsTheFailingRank) {

@@ -118,4 +118,11 @@ TEST(StateDict, RefusesValuesOfAnotherKindNamingTheKey) {
             "w.safetensors: dtype mismatch for 'bn.running_mean': file Bool vs module Float; "
             "dtype mismatch for 'fc.weight': file Long vs module Float; "
             "dtype mismatch for 'inner.count': file Float vs module Int");
+  // A buffer takes integers: the reference's int64 counters, into one that Module::to(dtype) made float.
+  Net converted;
+  converted.to(torch::kDouble);
+  StateDict counters = state_dict(Net());
+  for (auto& [name, value] : counters) value = value.clone();
+  load_state_dict(converted, counters, "reference.safetensors");
+  EXPECT_EQ(converted.bn->num_batches_tracked.scalar_type(), torch::kDouble);
 }
