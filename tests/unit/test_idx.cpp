@@ -122,3 +122,12 @@ TEST(Idx, TruncatedOrCorruptGzipStream) {
   expect_fault(path, "");
   std::filesystem::remove(path);
 }
+
+// Found by fuzz_idx: a few gzip bytes whose header claims 3 GB made the reader allocate it before reading.
+TEST(Idx, GzipHeaderClaimingGigabytesIsTruncatedDataNotAnAllocation) {
+  const std::string path = temp_path("gz");
+  // u8, 3 dims of 1000 x 1000 x 3000, and 8 data bytes.
+  write_gz(path, {0, 0, 8, 3, 0, 0, 3, 232, 0, 0, 3, 232, 0, 0, 11, 184, 1, 2, 3, 4, 5, 6, 7, 8});
+  expect_fault(path, "data truncated: shape [1000, 1000, 3000] needs 3000000000 bytes, got 8");
+  std::filesystem::remove(path);
+}

@@ -135,9 +135,26 @@ torch::Tensor read_idx(const std::string& path) {
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (!in.compressed() && !ec && file_size < header_bytes + bytes) truncated(file_size - header_bytes);
 
-  torch::Tensor out = torch::empty(shape, type->dtype);
-  const uint64_t got = bytes ? in.read(out.data_ptr(), bytes) : 0;
-  if (got < bytes) truncated(got);
+  torch::Tensor out;
+  if (in.compressed()) {
+    // A gzip stream's length is unknown until it is read: a few bytes may claim gigabytes. Grow a buffer with what
+    // the stream holds, in bounded chunks, and allocate the tensor only once the data is all there.
+    constexpr uint64_t kChunk = uint64_t{16} << 20;
+    std::vector<uint8_t> data;
+    while (data.size() < bytes) {
+      const uint64_t want = std::min(kChunk, bytes - data.size());
+      const size_t at = data.size();
+      data.resize(at + want);
+      const uint64_t got = in.read(data.data() + at, want);
+      if (got < want) truncated(at + got);
+    }
+    out = torch::empty(shape, type->dtype);
+    if (bytes) std::memcpy(out.data_ptr(), data.data(), bytes);
+  } else {
+    out = torch::empty(shape, type->dtype);
+    const uint64_t got = bytes ? in.read(out.data_ptr(), bytes) : 0;
+    if (got < bytes) truncated(got);
+  }
   uint8_t extra;
   if (in.read(&extra, 1) > 0)
     fail(path, "trailing garbage after the " + std::to_string(bytes) + " data bytes of shape " + shape_str);
