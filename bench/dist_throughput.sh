@@ -3,7 +3,7 @@
 # thread (`--nproc 2`, loopback Gloo), and the share of the epoch rank 0 spent waiting for gradient all-reduces that
 # backward did not hide (metrics.jsonl's allreduce_wait_seconds / epoch_seconds), for the sMNIST CCNN-4,140 and the
 # MultiresNet sCIFAR configs. Fashion-MNIST (installed by install-deps.sh) stands in for MNIST, of the same shape;
-# random bytes in CIFAR-10's binary format stand in for CIFAR-10 (a step's time does not depend on the pixels).
+# random pixels in CIFAR-10's binary format stand in for CIFAR-10 (a step's time does not depend on the pixels).
 # Both runs of a pair are measured here, one after the other: compare the ratio, not the absolute figures.
 #
 #   bench/dist_throughput.sh [build/longconv]      BATCHES=6 by default (training batches per run)
@@ -13,10 +13,15 @@ batches=${BATCHES:-6}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# 1000 records per file: a label byte in [0, 10) (the reader checks it), then 3072 random pixels.
 mkdir -p "$work/cifar"
-for f in data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 test_batch; do
-  head -c $((3073 * 1000)) /dev/urandom >"$work/cifar/$f.bin"
-done
+python3 - "$work/cifar" <<'PY'
+import os, sys
+for f in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
+    with open(os.path.join(sys.argv[1], f + ".bin"), "wb") as out:
+        for i in range(1000):
+            out.write(bytes([i % 10]) + os.urandom(3072))
+PY
 
 # "<samples/s> <all-reduce wait share>" of the run in $1.
 figures() {
