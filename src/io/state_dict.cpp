@@ -89,6 +89,7 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
     else if (own->second.sizes() != value.sizes() || !torch::equal(own->second, value.to(own->second.dtype())))
       mismatched.push_back(fmt::format("'{}' differs from its copy '{}'", key, alias->second));
   }
+  const auto parameters = module.named_parameters(/*recurse=*/true);
   for (const auto& [name, target] : targets) {
     const auto it = source.find(name);
     if (it == source.end()) {
@@ -96,7 +97,7 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
     } else if (it->second.sizes() != target.sizes()) {
       mismatched.push_back(fmt::format("shape mismatch for '{}': file [{}] vs module [{}]", name,
                                        fmt::join(it->second.sizes(), ", "), fmt::join(target.sizes(), ", ")));
-    } else if (!loads_into(it->second, target, module.named_parameters(/*recurse=*/true).contains(name))) {
+    } else if (!loads_into(it->second, target, parameters.contains(name))) {
       mismatched.push_back(fmt::format("dtype mismatch for '{}': file {} vs module {}", name,
                                        c10::toString(it->second.scalar_type()), c10::toString(target.scalar_type())));
     }

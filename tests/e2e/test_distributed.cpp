@@ -65,6 +65,19 @@ double max_relative_difference(const std::vector<std::pair<std::string, torch::T
   return worst;
 }
 
+// Resumes the 2-rank run of `config` (out_dir <dir>/run) and trains `straight` (out_dir <dir>/straight) through
+// with the same `overrides`: both end with the same parameters, bit for bit.
+void expect_resume_ends_as_straight(const TempDir& dir, const std::string& config, const std::string& straight,
+                                    const std::string& overrides) {
+  const auto resumed = run_cli(dir, "train " + config + " --resume --nproc 2" + overrides);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  const auto full = run_cli(dir, "train " + straight + " --nproc 2" + overrides);
+  ASSERT_EQ(full.code, 0) << full.err;
+  EXPECT_EQ(max_relative_difference(checkpoint_parameters(config, dir.file("run/last.ckpt")),
+                                    checkpoint_parameters(straight, dir.file("straight/last.ckpt"))),
+            0.0);
+}
+
 // The numbers logged under the keys `keys` (a regex) in metrics.jsonl text, in order.
 std::vector<double> logged(const std::string& metrics, const std::string& keys) {
   std::vector<double> out;
@@ -196,13 +209,7 @@ TEST(Distributed, KilledWorkerIsNamedAndTheRunResumesExactly) {
   EXPECT_NE(err.find("lost rank 1"), std::string::npos) << err;
   ASSERT_LT(count_lines(dir.file("run/metrics.jsonl")), 12);
 
-  const auto resumed = run_cli(dir, "train " + config + " --resume --nproc 2" + epochs);
-  ASSERT_EQ(resumed.code, 0) << resumed.err;
-  const auto full = run_cli(dir, "train " + straight + " --nproc 2" + epochs);
-  ASSERT_EQ(full.code, 0) << full.err;
-  EXPECT_EQ(max_relative_difference(checkpoint_parameters(config, dir.file("run/last.ckpt")),
-                                    checkpoint_parameters(straight, dir.file("straight/last.ckpt"))),
-            0.0);
+  expect_resume_ends_as_straight(dir, config, straight, epochs);
 }
 
 TEST(Distributed, PreemptedRanksCheckpointTogetherAndResumeExactly) {
@@ -228,13 +235,7 @@ TEST(Distributed, PreemptedRanksCheckpointTogetherAndResumeExactly) {
   EXPECT_NE(alone.code, 0);
   EXPECT_NE(alone.err.find("a mid-epoch checkpoint resumes only with as many"), std::string::npos) << alone.err;
 
-  const auto resumed = run_cli(dir, "train " + config + " --resume --nproc 2" + epochs);
-  ASSERT_EQ(resumed.code, 0) << resumed.err;
-  const auto full = run_cli(dir, "train " + straight + " --nproc 2" + epochs);
-  ASSERT_EQ(full.code, 0) << full.err;
-  EXPECT_EQ(max_relative_difference(checkpoint_parameters(config, dir.file("run/last.ckpt")),
-                                    checkpoint_parameters(straight, dir.file("straight/last.ckpt"))),
-            0.0);
+  expect_resume_ends_as_straight(dir, config, straight, epochs);
   EXPECT_EQ(logged(slurp(dir.file("run/metrics.jsonl")), "(train|val|test)_loss"),
             logged(slurp(dir.file("straight/metrics.jsonl")), "(train|val|test)_loss"));
 }
