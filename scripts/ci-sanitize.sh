@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The unit and golden tiers under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/), as CI runs them.
+# The unit and golden tiers under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/); too slow for CI (about 21 min on 2 cores), run it before a release.
 # LibTorch itself is not instrumented; leak checking is off because LibTorch keeps process-lifetime allocations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
