@@ -38,7 +38,7 @@ int64_t first_bad_row(const torch::Tensor& bad, int64_t begin) {
 }
 
 // What every set must agree on, taken from the training set.
-struct Layout {
+struct ArrayLayout {
   bool tokens = false;
   torch::ScalarType x_type = torch::kFloat32;
   int64_t channels = 1;
@@ -51,9 +51,9 @@ struct Layout {
   bool lengths = false;
 };
 
-Layout layout_of(const std::string& name, const ArraySet& set, TargetKind target) {
+ArrayLayout layout_of(const std::string& name, const ArraySet& set, TargetKind target) {
   const auto fail = [&](const std::string& what) { return std::invalid_argument(name + ": " + what); };
-  Layout l;
+  ArrayLayout l;
   const StoredArray& x = set.x;
   l.x_type = x.dtype();
   l.tokens = is_token_type(x.dtype()) && x.dim() == 2;
@@ -108,14 +108,14 @@ Layout layout_of(const std::string& name, const ArraySet& set, TargetKind target
 }
 
 // The layout examples have: flattened spatial axes are one sequence axis.
-std::vector<int64_t> example_spatial(const Layout& l) {
+std::vector<int64_t> example_spatial(const ArrayLayout& l) {
   if (!l.flatten) return l.spatial;
   int64_t steps = 1;
   for (int64_t d : l.spatial) steps *= d;
   return {steps};
 }
 
-void check_set(const std::string& name, const ArraySet& set, const Layout& train, const std::string& split) {
+void check_set(const std::string& name, const ArraySet& set, const ArrayLayout& train, const std::string& split) {
   const auto fail = [&](const std::string& what) { return std::invalid_argument(name + ": " + what); };
   if (!set.x.defined() || !set.y.defined()) throw fail("the " + split + " set lacks x or y");
   if (set.x.dim() < 1 || set.y.dim() < 1 || set.y.size(0) != set.x.size(0))
@@ -126,7 +126,7 @@ void check_set(const std::string& name, const ArraySet& set, const Layout& train
       (set.lengths.dim() != 1 || set.lengths.size(0) != set.x.size(0) || !is_integer(set.lengths.dtype())))
     throw fail(fmt::format("{}: lengths must be integers [{}], got {} {}", set.lengths.origin(), set.x.size(0),
                            c10::toString(set.lengths.dtype()), shape_of(set.lengths)));
-  const Layout l = layout_of(name, set, train.target);
+  const ArrayLayout l = layout_of(name, set, train.target);
   if (l.tokens != train.tokens || l.channels != train.channels || l.spatial != train.spatial)
     throw fail(fmt::format("{} has shape {} ({}), unlike the training set's x ({} channels, {} steps{})",
                            set.x.origin(), shape_of(set.x), c10::toString(set.x.dtype()), train.channels,
@@ -144,7 +144,7 @@ struct Scan {
   int64_t max_label = -1, max_token = -1;
 };
 
-Scan scan_set(const std::string& name, const ArraySet& set, const Layout& l) {
+Scan scan_set(const std::string& name, const ArraySet& set, const ArrayLayout& l) {
   const auto fail = [&](const StoredArray& a, int64_t row, const std::string& what) {
     return std::invalid_argument(fmt::format("{}: {}: row {}: {}", name, a.origin(), row, what));
   };
@@ -197,7 +197,7 @@ torch::Tensor numeric_values(const torch::Tensor& rows, bool one_channel) {
 // length. One pass: sums of each value's difference from its channel's first value, in double, which keeps the
 // variance exact enough whatever the data's offset.
 std::pair<std::vector<double>, std::vector<double>> channel_statistics(const std::string& name, const ArraySet& set,
-                                                                       const Layout& l,
+                                                                       const ArrayLayout& l,
                                                                        const std::vector<bool>& in_train) {
   const auto c = static_cast<size_t>(l.channels);
   std::vector<double> count(c, 0.0), shift(c, 0.0), sum(c, 0.0), sum_sq(c, 0.0);
@@ -240,7 +240,7 @@ std::pair<std::vector<double>, std::vector<double>> channel_statistics(const std
 
 // How rows become examples.
 struct Encoding {
-  Layout layout;
+  ArrayLayout layout;
   bool normalize = false;
   torch::Tensor mean, inv_std;  // float32 [C, 1, ...]
 };
@@ -256,7 +256,7 @@ class ArrayDataset : public Dataset {
     if (index < 0 || index >= size())
       throw std::out_of_range(set_.x.origin() + ": index " + std::to_string(index) + " outside [0, " +
                               std::to_string(size()) + ")");
-    const Layout& l = encoding_->layout;
+    const ArrayLayout& l = encoding_->layout;
     Example e;
     if (l.lengths) e.length = set_.lengths.row(index).item<int64_t>();
     const torch::Tensor row = set_.x.rows(index, index + 1);
@@ -332,7 +332,7 @@ Splits make_array_splits(const std::string& name, const ArraySet& train, const s
   const auto fail = [&](const std::string& what) { return std::invalid_argument(name + ": " + what); };
   if (!train.x.defined() || !train.y.defined()) throw fail("the training set lacks x or y");
   if (train.x.dim() < 1) throw fail(train.x.origin() + ": x has no first axis (examples)");
-  Layout layout = layout_of(name, train, o.target);
+  ArrayLayout layout = layout_of(name, train, o.target);
   check_set(name, train, layout, "training");
   if (val) check_set(name, *val, layout, "validation");
   if (test) check_set(name, *test, layout, "test");

@@ -6,6 +6,9 @@
 
 namespace longconv::io {
 
+// The largest image the readers decode: a corrupt header could otherwise ask for an absurd allocation.
+inline constexpr uint64_t kMaxDecodedPixels = uint64_t{1} << 28;
+
 // Rows top to bottom, channels interleaved: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
 struct DecodedImage {
   int64_t width = 0, height = 0, channels = 0;

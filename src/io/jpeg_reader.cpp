@@ -15,9 +15,6 @@ namespace longconv::io {
 
 namespace {
 
-// A corrupt header could otherwise ask for an absurd allocation.
-constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
-
 // libjpeg reports errors through error_exit, which must not return: the message is kept here and longjmp leaves.
 struct ErrorManager {
   jpeg_error_mgr base;
@@ -56,7 +53,7 @@ bool decode(const std::string& bytes, ErrorManager& e, jpeg_decompress_struct& i
   }
   // Checked before jpeg_start_decompress, which for a progressive file allocates the whole image's coefficients and
   // reads every scan into them: a huge progressive image took its memory before being refused.
-  if (uint64_t{info.image_width} * info.image_height > kMaxPixels) {
+  if (uint64_t{info.image_width} * info.image_height > kMaxDecodedPixels) {
     std::snprintf(e.message, sizeof e.message, "image of %u x %u pixels, larger than 2^28", info.image_width,
                   info.image_height);
     jpeg_destroy_decompress(&info);

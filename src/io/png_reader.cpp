@@ -13,9 +13,6 @@ namespace longconv::io {
 
 namespace {
 
-// A corrupt header could otherwise ask for an absurd allocation.
-constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
-
 struct Source {
   const std::string* bytes;
   size_t offset = 0;
@@ -60,7 +57,7 @@ bool decode(const std::string& bytes, Decoder& d, DecodedImage& image, std::vect
   png_set_read_fn(png, &src, on_read);
   png_read_info(png, info);
   const png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-  if (uint64_t{width} * height > kMaxPixels) png_error(png, "image larger than 2^28 pixels");
+  if (uint64_t{width} * height > kMaxDecodedPixels) png_error(png, "image larger than 2^28 pixels");
   png_set_expand(png);  // palette -> RGB, grey < 8 bits -> 8 bits, tRNS -> alpha
   png_set_strip_16(png);
   png_set_interlace_handling(png);

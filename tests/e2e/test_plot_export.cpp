@@ -17,7 +17,7 @@ namespace {
 
 using longconv::test::run_cli;
 
-void train(const longconv::test::TempDir& dir, const std::string& config, const std::string& overrides) {
+void train_tiny(const longconv::test::TempDir& dir, const std::string& config, const std::string& overrides) {
   const auto r = run_cli(dir, "train " + std::string(LONGCONV_SOURCE_DIR) + "/configs/" + config +
                                   " threads=1 train.max_train_batches=2 train.max_eval_batches=1 train.out_dir=" +
                                   dir.file("run") + " " + overrides);
@@ -55,7 +55,7 @@ longconv::io::Safetensors export_and_compare(const longconv::test::TempDir& dir)
 
 TEST(PlotExport, MultiresRunPlotsAndExportsWeightsForwardLoads) {
   longconv::test::TempDir dir;
-  train(dir, "fashion_mnist.yaml", "net.d_model=8 train.batch_size=16 train.eval_batch_size=64");
+  train_tiny(dir, "fashion_mnist.yaml", "net.d_model=8 train.batch_size=16 train.eval_batch_size=64");
   const auto r = run_cli(dir, "plot " + dir.file("run"));
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string plots = dir.file("run/plots") + "/";
@@ -81,8 +81,8 @@ TEST(PlotExport, MultiresRunPlotsAndExportsWeightsForwardLoads) {
 
 TEST(PlotExport, CcnnImageRunPlotsKernelsAndMasks) {
   longconv::test::TempDir dir;
-  train(dir, "ccnn/small/fmnist_2d.yaml",
-        "net.no_hidden=8 kernel.no_hidden=8 train.batch_size=8 train.eval_batch_size=16");
+  train_tiny(dir, "ccnn/small/fmnist_2d.yaml",
+             "net.no_hidden=8 kernel.no_hidden=8 train.batch_size=8 train.eval_batch_size=16");
   const auto r = run_cli(dir, "plot " + dir.file("run") + " --out " + dir.file("figures"));
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string figures = dir.file("figures") + "/";

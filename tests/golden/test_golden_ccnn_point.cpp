@@ -25,9 +25,9 @@ const std::vector<std::string> kModuleCases = {
 const std::vector<std::string> kPreprocessCases = {"preprocess_N24", "preprocess_N48"};
 const std::vector<std::string> kAugmentCases = {"preprocess_augment_N32"};
 
-constexpr double kF64Tol = 1e-8;
+constexpr double kPointF64Tol = 1e-8;
 
-double max_abs(const torch::Tensor& t) { return t.numel() ? t.abs().max().item<double>() : 0.0; }
+double point_max_abs(const torch::Tensor& t) { return t.numel() ? t.abs().max().item<double>() : 0.0; }
 
 // A reference config's enum value, which the case must name correctly.
 template <typename E>
@@ -93,14 +93,14 @@ std::vector<std::pair<std::string, longconv::nn::SeparablePointFlexConvImpl*>> p
   return out;
 }
 
-struct Run {
+struct PointRun {
   std::shared_ptr<torch::nn::Module> module;
   torch::Tensor x, rel_pos, y;
 };
 
 // Builds the case's module in `dtype`, loads the state under `prefix` ("" or "init."), runs the recorded forward.
-Run forward(const GoldenCase& c, torch::Dtype dtype, const std::string& prefix) {
-  Run r{build(c), {}, {}, {}};
+PointRun point_forward(const GoldenCase& c, torch::Dtype dtype, const std::string& prefix) {
+  PointRun r{build(c), {}, {}, {}};
   r.module->to(dtype);
   auto state = c.with_prefix(prefix + "param.");
   state.merge(c.with_prefix(prefix + "buffer."));
@@ -121,19 +121,19 @@ Run forward(const GoldenCase& c, torch::Dtype dtype, const std::string& prefix) 
 
 // Gradients of `loss` against the case's `g` tensors (grad64. or grad64_ce.), each parameter against its own scale
 // floored at 1e-3 of the largest (some gradients are mathematically 0: the unused conv bias).
-void check_gradients(const std::string& what, Run& r, const GoldenCase& c, const torch::Tensor& loss,
+void check_gradients(const std::string& what, PointRun& r, const GoldenCase& c, const torch::Tensor& loss,
                      const std::string& g, double tol_x, double tol_rel_pos, double tol_param) {
   loss.backward();
-  EXPECT_TRUE(close_scaled(what + " " + g + "x", r.x.grad(), c.at(g + "x"), tol_x, max_abs(c.at(g + "x"))));
+  EXPECT_TRUE(close_scaled(what + " " + g + "x", r.x.grad(), c.at(g + "x"), tol_x, point_max_abs(c.at(g + "x"))));
   EXPECT_TRUE(close_scaled(what + " " + g + "rel_pos", r.rel_pos.grad(), c.at(g + "rel_pos"), tol_rel_pos,
-                           max_abs(c.at(g + "rel_pos"))));
+                           point_max_abs(c.at(g + "rel_pos"))));
   const auto grads = c.with_prefix(g + "param.");
   double largest = 0;
-  for (const auto& [key, t] : grads) largest = std::max(largest, max_abs(t));
+  for (const auto& [key, t] : grads) largest = std::max(largest, point_max_abs(t));
   int checked = 0;
   for (const auto& p : r.module->named_parameters()) {
     const auto& ref = c.at(g + "param." + p.key());
-    const double scale = std::max(max_abs(ref), 1e-3 * largest);
+    const double scale = std::max(point_max_abs(ref), 1e-3 * largest);
     // The unused conv bias has no gradient here and an all-zero one in the reference's files.
     const auto grad = p.value().grad().defined() ? p.value().grad() : torch::zeros_like(p.value());
     EXPECT_TRUE(close_scaled(what + " " + g + "param." + p.key(), grad, ref, tol_param, scale));
@@ -143,54 +143,57 @@ void check_gradients(const std::string& what, Run& r, const GoldenCase& c, const
 }
 
 // (a) the weights after the recorded forward.
-void check_loaded(const std::string& name, torch::Dtype dtype) {
+void check_point_loaded(const std::string& name, torch::Dtype dtype) {
   const auto c = longconv::test::load_golden("ccnn_point", name);
   const auto tol = longconv::test::ccnn_point_tolerances(name);
   const bool f64 = dtype == torch::kFloat64;
   const std::string what = name + (f64 ? " f64" : " f32");
-  Run r = forward(c, dtype, "");
+  PointRun r = point_forward(c, dtype, "");
   EXPECT_EQ(r.y.scalar_type(), dtype);
   const auto& y64 = c.at("output64.y");
-  EXPECT_TRUE(close_scaled(what + " output.y", r.y, y64, f64 ? kF64Tol : tol.out, max_abs(y64)));
+  EXPECT_TRUE(close_scaled(what + " output.y", r.y, y64, f64 ? kPointF64Tol : tol.out, point_max_abs(y64)));
 
   int kernels = 0;
   for (const auto& [key, conv] : point_convs(*r.module)) {
     EXPECT_TRUE(conv->initialized.item<bool>()) << what << ": " << key << " loaded from a file is initialised";
     const auto aux = key.empty() ? "aux.conv_kernel" : "aux." + key + ".conv_kernel";
     // aux.* are the float32 reference's kernels (MAGNet's float32 sin error on far neighbours): parameter tolerance.
-    EXPECT_TRUE(close_scaled(what + " " + aux, conv->conv_kernel, c.at(aux), tol.grad_param, max_abs(c.at(aux))));
+    EXPECT_TRUE(close_scaled(what + " " + aux, conv->conv_kernel, c.at(aux), tol.grad_param, point_max_abs(c.at(aux))));
     ++kernels;
   }
   EXPECT_EQ(kernels, static_cast<int>(c.with_prefix("aux.").size()));
 
-  check_gradients(what, r, c, (r.y * c.at("input.grad_weights").to(dtype)).sum(), "grad64.", f64 ? kF64Tol : tol.grad_x,
-                  f64 ? kF64Tol : tol.grad_rel_pos, f64 ? kF64Tol : tol.grad_param);
+  check_gradients(what, r, c, (r.y * c.at("input.grad_weights").to(dtype)).sum(), "grad64.",
+                  f64 ? kPointF64Tol : tol.grad_x, f64 ? kPointF64Tol : tol.grad_rel_pos,
+                  f64 ? kPointF64Tol : tol.grad_param);
   if (!is_net(c)) return;
 
   // The training loss: cross entropy + weight_decay * LnLoss (point convs' kernels are not in LnLoss).
-  Run l = forward(c, dtype, "");
+  PointRun l = point_forward(c, dtype, "");
   const auto ln = longconv::nn::ln_loss(*l.module);
-  EXPECT_TRUE(close_scaled(what + " ln_reg", ln, c.at("output64.ln_reg"), f64 ? kF64Tol : tol.out,
-                           max_abs(c.at("output64.ln_reg"))));
+  EXPECT_TRUE(close_scaled(what + " ln_reg", ln, c.at("output64.ln_reg"), f64 ? kPointF64Tol : tol.out,
+                           point_max_abs(c.at("output64.ln_reg"))));
   const auto ce = torch::nn::functional::cross_entropy(l.y, c.at("input.labels"));
-  EXPECT_TRUE(close_scaled(what + " ce_loss", ce, c.at("output64.ce_loss"), f64 ? kF64Tol : tol.out, max_abs(y64)));
+  EXPECT_TRUE(
+      close_scaled(what + " ce_loss", ce, c.at("output64.ce_loss"), f64 ? kPointF64Tol : tol.out, point_max_abs(y64)));
   const double weight_decay = c.config["omegaconf"]["optimizer"]["weight_decay"].get<double>();
   const auto loss = weight_decay != 0 ? ce + weight_decay * ln : ce;
-  EXPECT_TRUE(close_scaled(what + " loss", loss, c.at("output64.loss"), f64 ? kF64Tol : tol.out, max_abs(y64)));
-  check_gradients(what, l, c, loss, "grad64_ce.", f64 ? kF64Tol : tol.grad_x, f64 ? kF64Tol : tol.grad_rel_pos,
-                  f64 ? kF64Tol : tol.grad_ce_param);
+  EXPECT_TRUE(
+      close_scaled(what + " loss", loss, c.at("output64.loss"), f64 ? kPointF64Tol : tol.out, point_max_abs(y64)));
+  check_gradients(what, l, c, loss, "grad64_ce.", f64 ? kPointF64Tol : tol.grad_x,
+                  f64 ? kPointF64Tol : tol.grad_rel_pos, f64 ? kPointF64Tol : tol.grad_ce_param);
 }
 
 // (b) the state before the recorded forward.
-void check_fresh(const std::string& name, torch::Dtype dtype) {
+void check_point_fresh(const std::string& name, torch::Dtype dtype) {
   const auto c = longconv::test::load_golden("ccnn_point", name);
   const auto tol = longconv::test::ccnn_point_tolerances(name);
   const bool f64 = dtype == torch::kFloat64;
   const std::string what = name + (f64 ? " f64 fresh" : " f32 fresh");
-  Run r = forward(c, dtype, "init.");
+  PointRun r = point_forward(c, dtype, "init.");
   const auto& y64 = c.at("output64.y");
   // In float64 the Chang factor is applied in float64, while output64 came from the float32-scaled weights.
-  EXPECT_TRUE(close_scaled(what + " output.y", r.y, y64, f64 ? 1e-6 : tol.out, max_abs(y64)));
+  EXPECT_TRUE(close_scaled(what + " output.y", r.y, y64, f64 ? 1e-6 : tol.out, point_max_abs(y64)));
   auto expected = c.with_prefix("param.");
   expected.merge(c.with_prefix("buffer."));
   const auto state = longconv::io::state_dict(*r.module);
@@ -198,7 +201,7 @@ void check_fresh(const std::string& name, torch::Dtype dtype) {
     const auto it = state.find(key);
     ASSERT_NE(it, state.end()) << what << ": no state " << key;
     if (ref.is_floating_point())
-      EXPECT_TRUE(close_scaled(what + " state " + key, it->second, ref, tol.out, std::max(max_abs(ref), 1e-6)));
+      EXPECT_TRUE(close_scaled(what + " state " + key, it->second, ref, tol.out, std::max(point_max_abs(ref), 1e-6)));
     else
       EXPECT_TRUE(torch::equal(it->second.to(torch::kLong), ref)) << what << " state " << key;
   }
@@ -207,10 +210,10 @@ void check_fresh(const std::string& name, torch::Dtype dtype) {
 
 class GoldenCcnnPoint : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(GoldenCcnnPoint, LoadedFloat32) { check_loaded(GetParam(), torch::kFloat32); }
-TEST_P(GoldenCcnnPoint, LoadedFloat64) { check_loaded(GetParam(), torch::kFloat64); }
-TEST_P(GoldenCcnnPoint, FreshFloat32) { check_fresh(GetParam(), torch::kFloat32); }
-TEST_P(GoldenCcnnPoint, FreshFloat64) { check_fresh(GetParam(), torch::kFloat64); }
+TEST_P(GoldenCcnnPoint, LoadedFloat32) { check_point_loaded(GetParam(), torch::kFloat32); }
+TEST_P(GoldenCcnnPoint, LoadedFloat64) { check_point_loaded(GetParam(), torch::kFloat64); }
+TEST_P(GoldenCcnnPoint, FreshFloat32) { check_point_fresh(GetParam(), torch::kFloat32); }
+TEST_P(GoldenCcnnPoint, FreshFloat64) { check_point_fresh(GetParam(), torch::kFloat64); }
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenCcnnPoint, ::testing::ValuesIn(kModuleCases),
                          [](const auto& info) { return info.param; });

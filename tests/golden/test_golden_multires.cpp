@@ -15,23 +15,23 @@ namespace {
 
 using longconv::test::close_to;
 
-const std::vector<std::string> kCases = {"layer_fading_k2_L100",
-                                         "layer_fading_k2_L64",
-                                         "layer_fading_k3_L50",
-                                         "layer_fading_k4_depth5_indep",
-                                         "layer_uniform_k2_m12",
-                                         "layer_uniform_k3_m20",
-                                         "layer_uniform_k3_m40_depth3",
-                                         "layer_wavelet_coif1",
-                                         "layer_wavelet_db2",
-                                         "layer_wavelet_db4",
-                                         "layer_wavelet_haar",
-                                         "layer_wavelet_sym3",
-                                         "net_cls_embedding_batchnorm_eval",
-                                         "net_cls_embedding_batchnorm_train",
-                                         "net_cls_linear_layernorm",
-                                         "ar_gray_8x8_forward",
-                                         "ar_rgb_8x8_dmlloss"};
+const std::vector<std::string> kMultiresCases = {"layer_fading_k2_L100",
+                                                 "layer_fading_k2_L64",
+                                                 "layer_fading_k3_L50",
+                                                 "layer_fading_k4_depth5_indep",
+                                                 "layer_uniform_k2_m12",
+                                                 "layer_uniform_k3_m20",
+                                                 "layer_uniform_k3_m40_depth3",
+                                                 "layer_wavelet_coif1",
+                                                 "layer_wavelet_db2",
+                                                 "layer_wavelet_db4",
+                                                 "layer_wavelet_haar",
+                                                 "layer_wavelet_sym3",
+                                                 "net_cls_embedding_batchnorm_eval",
+                                                 "net_cls_embedding_batchnorm_train",
+                                                 "net_cls_linear_layernorm",
+                                                 "ar_gray_8x8_forward",
+                                                 "ar_rgb_8x8_dmlloss"};
 const std::vector<std::string> kMixtureCases = {"dml_loss_rgb", "dml_sample_gray", "dml_sample_rgb"};
 
 // The reference constructor's arguments become net.* keys one to one.
@@ -100,7 +100,7 @@ class GoldenMultires : public ::testing::TestWithParam<std::string> {};
 TEST_P(GoldenMultires, Float32) { run_case(GetParam(), torch::kFloat32); }
 TEST_P(GoldenMultires, Float64) { run_case(GetParam(), torch::kFloat64); }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenMultires, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenMultires, ::testing::ValuesIn(kMultiresCases),
                          [](const auto& info) { return info.param; });
 
 void run_mixture_case(const std::string& name, torch::Dtype dtype) {
@@ -150,7 +150,7 @@ TEST(GoldenMultiresCoverage, EveryLayerAndNetCaseIsListed) {
     names.insert(names.end(), found.begin(), found.end());
   }
   std::sort(names.begin(), names.end());
-  auto expected = kCases;
+  auto expected = kMultiresCases;
   expected.insert(expected.end(), kMixtureCases.begin(), kMixtureCases.end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(names, expected);

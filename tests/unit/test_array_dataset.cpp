@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/array_dataset.h"
+#include "support/helpers.h"
 
 using longconv::data::ArrayDatasetOptions;
 using longconv::data::ArraySet;
@@ -16,6 +17,7 @@ using longconv::data::Splits;
 using longconv::data::StoredArray;
 using longconv::data::TargetKind;
 using longconv::data::Task;
+using longconv::test::error_of;
 
 namespace {
 
@@ -27,15 +29,6 @@ ArraySet set_of(const torch::Tensor& x, const torch::Tensor& y, const torch::Ten
 
 Splits splits_of(const ArraySet& train, const ArrayDatasetOptions& o = {}) {
   return make_array_splits("test", train, std::nullopt, std::nullopt, o);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // Every example of a split stacked, in order.

@@ -2,10 +2,12 @@
 
 #include "io/atomic_file.h"
 #include "io/zip_records.h"
+#include "support/helpers.h"
 #include "support/temp_dir.h"
 #include "train/checkpoint.h"
 
 using namespace longconv;
+using longconv::test::error_of;
 
 namespace {
 
@@ -34,15 +36,6 @@ struct Trained {
     schedule.step();
   }
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

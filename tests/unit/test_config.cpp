@@ -75,7 +75,7 @@ std::string parse_error(const std::string& text, const std::vector<std::string>&
 }
 
 template <typename F>
-std::string error_of(F&& f) {
+std::string config_error_of(F&& f) {
   try {
     f();
   } catch (const ConfigError& e) {
@@ -224,13 +224,13 @@ TEST(Config, NullOnlyForNullableKeys) {
 
 TEST(Config, MalformedYamlNamesFileAndLine) {
   const std::string path = write_file("malformed.yaml", "train:\n  lr: 0.1\n  milestones: [1, 2\n  epochs: 3\n");
-  const std::string message = error_of([&] { Config::load(path, {}, fixed(train_schema())); });
+  const std::string message = config_error_of([&] { Config::load(path, {}, fixed(train_schema())); });
   EXPECT_TRUE(Contains(message, path + ": cannot parse YAML: line "));
 }
 
 TEST(Config, MissingFile) {
   const std::string path = testing::TempDir() + "longconv_config_does_not_exist.yaml";
-  EXPECT_EQ(error_of([&] { Config::load(path, {}, fixed(train_schema())); }), path + ": cannot read file");
+  EXPECT_EQ(config_error_of([&] { Config::load(path, {}, fixed(train_schema())); }), path + ": cannot read file");
 }
 
 TEST(Config, ResolverPicksKeysFromTheRawTree) {
@@ -243,13 +243,13 @@ TEST(Config, ResolverPicksKeysFromTheRawTree) {
   EXPECT_EQ(hyena.get_int("net.d_model"), 64);
   EXPECT_FALSE(hyena.has("net.decay"));
 
-  EXPECT_EQ(error_of([] { Config::parse("net: {type: fading, order: 3}", "f.yaml", {}, by_net_type); }),
+  EXPECT_EQ(config_error_of([] { Config::parse("net: {type: fading, order: 3}", "f.yaml", {}, by_net_type); }),
             "f.yaml: unknown key 'net.order'");
   // The override changes the type, so the file's fading keys no longer exist.
   const std::vector<std::string> to_hyena = {"net.type=hyena"};
-  EXPECT_EQ(error_of([&] { Config::parse("net: {type: fading, decay: 0.5}", "f.yaml", to_hyena, by_net_type); }),
+  EXPECT_EQ(config_error_of([&] { Config::parse("net: {type: fading, decay: 0.5}", "f.yaml", to_hyena, by_net_type); }),
             "f.yaml: unknown key 'net.decay'");
-  EXPECT_EQ(error_of([] { Config::parse("net: {type: rnn}", "r.yaml", {}, by_net_type); }),
+  EXPECT_EQ(config_error_of([] { Config::parse("net: {type: rnn}", "r.yaml", {}, by_net_type); }),
             "r.yaml: key 'net.type': expected one of [fading, hyena], got 'rnn'");
 }
 
@@ -293,13 +293,13 @@ TEST(Config, SetValidatesLikeAnOverride) {
   EXPECT_EQ(copy.get_int("train.epochs"), 10);  // copies do not share changes
   EXPECT_EQ(parse(config.to_yaml()).to_yaml(), config.to_yaml());
 
-  EXPECT_EQ(error_of([&] { config.set_value("train.epochs", 1.5); }),
+  EXPECT_EQ(config_error_of([&] { config.set_value("train.epochs", 1.5); }),
             "test.yaml (set): key 'train.epochs': expected int, got '1.5'");
-  EXPECT_EQ(error_of([&] { config.set("train.epochs", YAML::Node()); }),
+  EXPECT_EQ(config_error_of([&] { config.set("train.epochs", YAML::Node()); }),
             "test.yaml (set): key 'train.epochs': expected int, got null");
-  EXPECT_EQ(error_of([&] { config.set_value("train.optimizer", std::string("adam")); }),
+  EXPECT_EQ(config_error_of([&] { config.set_value("train.optimizer", std::string("adam")); }),
             "test.yaml (set): key 'train.optimizer': expected one of [adamw, sgd], got 'adam'");
-  EXPECT_EQ(error_of([&] { config.set_value("train.epoch", 3); }),
+  EXPECT_EQ(config_error_of([&] { config.set_value("train.epoch", 3); }),
             "test.yaml: unknown key 'train.epoch' (did you mean 'train.epochs'?)");
   EXPECT_EQ(config.get_int("train.epochs"), 20);
 }
@@ -315,16 +315,17 @@ TEST(Config, AssignmentDoesNotWriteThroughCopies) {
 TEST(Config, GettersNameTheKey) {
   const Config config = parse("train: {epochs: 3}");
   EXPECT_EQ(config.get_float("train.epochs"), 3.0);  // an int is a float
-  EXPECT_EQ(error_of([&] { config.get_int("train.lr"); }), "test.yaml: key 'train.lr' has type float, not int");
-  EXPECT_EQ(error_of([&] { config.get_bool("train.epochs"); }), "test.yaml: key 'train.epochs' has type int, not bool");
-  EXPECT_EQ(error_of([&] { config.get_string("train.milestones"); }),
+  EXPECT_EQ(config_error_of([&] { config.get_int("train.lr"); }), "test.yaml: key 'train.lr' has type float, not int");
+  EXPECT_EQ(config_error_of([&] { config.get_bool("train.epochs"); }),
+            "test.yaml: key 'train.epochs' has type int, not bool");
+  EXPECT_EQ(config_error_of([&] { config.get_string("train.milestones"); }),
             "test.yaml: key 'train.milestones' has type list of ints, not string");
-  EXPECT_EQ(error_of([&] { config.get_int_list("train.betas"); }),
+  EXPECT_EQ(config_error_of([&] { config.get_int_list("train.betas"); }),
             "test.yaml: key 'train.betas' has type list of floats, not list of ints");
-  EXPECT_EQ(error_of([&] { config.get_int("train.seed"); }), "test.yaml: key 'train.seed' is null");
-  EXPECT_EQ(error_of([&] { config.get_float("train.lrr"); }),
+  EXPECT_EQ(config_error_of([&] { config.get_int("train.seed"); }), "test.yaml: key 'train.seed' is null");
+  EXPECT_EQ(config_error_of([&] { config.get_float("train.lrr"); }),
             "test.yaml: unknown key 'train.lrr' (did you mean 'train.lr'?)");
-  EXPECT_EQ(error_of([&] { config.is_null("nope"); }), "test.yaml: unknown key 'nope'");
+  EXPECT_EQ(config_error_of([&] { config.is_null("nope"); }), "test.yaml: unknown key 'nope'");
   EXPECT_FALSE(config.has("train"));
   EXPECT_TRUE(config.has("train.lr"));
 }

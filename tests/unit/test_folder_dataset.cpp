@@ -17,21 +17,13 @@ using longconv::data::FolderOptions;
 using longconv::data::make_folder_splits;
 using longconv::data::Splits;
 using longconv::data::Task;
+using longconv::test::error_of;
 using longconv::test::TempDir;
 using longconv::test::write_file;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 FolderOptions raw(const fs::path& path) {
   FolderOptions o;

@@ -3,23 +3,11 @@
 #include <string>
 
 #include "nn/multires/multires_layer.h"
+#include "support/helpers.h"
 
 using longconv::nn::MultiresLayer;
 using longconv::nn::MultiresLayerOptions;
-
-namespace {
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using longconv::test::error_of;
 
 // net.depth 68 was accepted: 1 << 68 is undefined and `info` printed a receptive field of 68719476736. A depth within
 // kTreeDepth can still overflow it with a long enough kernel.

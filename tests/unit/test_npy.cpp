@@ -20,7 +20,7 @@ using longconv::test::write_file;
 namespace {
 
 // Reads `bytes` as a .npy file and expects an error naming the file and holding every word.
-void expect_rejected(const std::string& bytes, std::initializer_list<const char*> words) {
+void expect_npy_rejected(const std::string& bytes, std::initializer_list<const char*> words) {
   TempDir dir;
   const std::string path = dir.file("bad.npy");
   write_file(path, bytes);
@@ -113,33 +113,33 @@ TEST(Npy, ParsesHeadersNumpyAccepts) {
 TEST(Npy, RejectsMalformedFiles) {
   const std::string data(24, '\0');
   const std::string good = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
-  expect_rejected("PK\x03\x04 not numpy", {"no \\x93NUMPY magic"});
-  expect_rejected(std::string("\x93NUMPY\x04\x00", 8) + std::string(40, ' '), {"version 4.0"});
-  expect_rejected(with_header(good, data.substr(0, 20)), {"needs 24 data bytes", "holds 20", "truncated"});
-  expect_rejected(with_header(good, data + "x"), {"needs 24 data bytes", "holds 25"});
-  expect_rejected(with_header("{'descr': '<f4', 'shape': (2, 3), }", data), {"lacks key 'fortran_order'"});
-  expect_rejected(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': (1,)}", data),
-                  {"unknown key 'x'"});
-  expect_rejected(with_header("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", data),
-                  {"'descr' appears twice"});
-  expect_rejected(with_header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,)}", data),
-                  {"structured dtypes"});
-  expect_rejected(with_header("{'descr': '<U1', 'fortran_order': False, 'shape': (6,)}", data), {"strings"});
-  expect_rejected(with_header("{'descr': '|O', 'fortran_order': False, 'shape': (3,)}", data), {"Python objects"});
-  expect_rejected(with_header("{'descr': '<u2', 'fortran_order': False, 'shape': (12,)}", data), {"unsigned"});
-  expect_rejected(with_header("{'descr': '<c8', 'fortran_order': False, 'shape': (3,)}", data), {"complex"});
-  expect_rejected(with_header("{'descr': '|f4', 'fortran_order': False, 'shape': (6,)}", data), {"'|'"});
-  expect_rejected(with_header("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}", data), {"'fortran_order'"});
-  expect_rejected(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}", data),
-                  {"non-negative integer"});
-  expect_rejected(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} junk", data),
-                  {"text after the header"});
+  expect_npy_rejected("PK\x03\x04 not numpy", {"no \\x93NUMPY magic"});
+  expect_npy_rejected(std::string("\x93NUMPY\x04\x00", 8) + std::string(40, ' '), {"version 4.0"});
+  expect_npy_rejected(with_header(good, data.substr(0, 20)), {"needs 24 data bytes", "holds 20", "truncated"});
+  expect_npy_rejected(with_header(good, data + "x"), {"needs 24 data bytes", "holds 25"});
+  expect_npy_rejected(with_header("{'descr': '<f4', 'shape': (2, 3), }", data), {"lacks key 'fortran_order'"});
+  expect_npy_rejected(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': (1,)}", data),
+                      {"unknown key 'x'"});
+  expect_npy_rejected(with_header("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", data),
+                      {"'descr' appears twice"});
+  expect_npy_rejected(with_header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,)}", data),
+                      {"structured dtypes"});
+  expect_npy_rejected(with_header("{'descr': '<U1', 'fortran_order': False, 'shape': (6,)}", data), {"strings"});
+  expect_npy_rejected(with_header("{'descr': '|O', 'fortran_order': False, 'shape': (3,)}", data), {"Python objects"});
+  expect_npy_rejected(with_header("{'descr': '<u2', 'fortran_order': False, 'shape': (12,)}", data), {"unsigned"});
+  expect_npy_rejected(with_header("{'descr': '<c8', 'fortran_order': False, 'shape': (3,)}", data), {"complex"});
+  expect_npy_rejected(with_header("{'descr': '|f4', 'fortran_order': False, 'shape': (6,)}", data), {"'|'"});
+  expect_npy_rejected(with_header("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}", data), {"'fortran_order'"});
+  expect_npy_rejected(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}", data),
+                      {"non-negative integer"});
+  expect_npy_rejected(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} junk", data),
+                      {"text after the header"});
   std::string no_newline = with_header(good, data);
   no_newline[10 + good.size()] = ' ';
-  expect_rejected(no_newline, {"does not end with a newline"});
+  expect_npy_rejected(no_newline, {"does not end with a newline"});
   std::string too_long = with_header(good, data);
   too_long[8] = '\xff';
-  expect_rejected(too_long, {"runs past the end"});
+  expect_npy_rejected(too_long, {"runs past the end"});
 }
 
 TEST(Npy, MissingFileNamesIt) {

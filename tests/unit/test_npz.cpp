@@ -27,7 +27,7 @@ std::string numpy_pair(bool compressed, bool zip64_directory = false) {
   return npz_bytes({{"x.npy", npy_bytes(kX)}, {"y.npy", npy_bytes(kY)}}, compressed, zip64_directory);
 }
 
-void expect_rejected(const std::string& bytes, std::initializer_list<const char*> words) {
+void expect_npz_rejected(const std::string& bytes, std::initializer_list<const char*> words) {
   TempDir dir;
   const std::string path = dir.file("bad.npz");
   write_file(path, bytes);
@@ -91,25 +91,25 @@ TEST(Npz, ReadsZip64CentralDirectoryAndEndRecord) {
 
 TEST(Npz, RejectsCorruptArchives) {
   const std::string good = numpy_pair(false);
-  expect_rejected("", {"not a ZIP archive"});
-  expect_rejected(good.substr(0, good.size() - 3), {"no end of central directory"});
+  expect_npz_rejected("", {"not a ZIP archive"});
+  expect_npz_rejected(good.substr(0, good.size() - 3), {"no end of central directory"});
   std::string flipped = good;
   flipped[150] ^= 0x40;  // a data byte of x.npy
-  expect_rejected(flipped, {"member 'x.npy'", "CRC-32"});
+  expect_npz_rejected(flipped, {"member 'x.npy'", "CRC-32"});
   const size_t central = find_signature(good, 0x02014b50);
   std::string encrypted = good;
   encrypted[central + 8] = 1;
-  expect_rejected(encrypted, {"member 'x.npy'", "encrypted"});
+  expect_npz_rejected(encrypted, {"member 'x.npy'", "encrypted"});
   std::string bzip2 = good;
   bzip2[central + 10] = 12;
-  expect_rejected(bzip2, {"compression method 12"});
+  expect_npz_rejected(bzip2, {"compression method 12"});
   std::string far_offset = good;
   far_offset[central + 44] = 0x7f;  // local header offset 0x7f000000
-  expect_rejected(far_offset, {"member 'x.npy'", "local header"});
+  expect_npz_rejected(far_offset, {"member 'x.npy'", "local header"});
   std::string deflated = numpy_pair(true);
   deflated[70] ^= 0xff;
-  expect_rejected(deflated, {"member 'x.npy'"});
-  expect_rejected(npz_bytes({{"notes.txt", "hello"}}, false), {"notes.txt", "not a .npy member"});
-  expect_rejected(npz_bytes({{"x.npy", npy_bytes(kX)}, {"x.npy", npy_bytes(kX)}}, false), {"appears twice"});
-  expect_rejected(npz_bytes({{"x.npy", "not numpy"}}, false), {"x.npy", "\\x93NUMPY"});
+  expect_npz_rejected(deflated, {"member 'x.npy'"});
+  expect_npz_rejected(npz_bytes({{"notes.txt", "hello"}}, false), {"notes.txt", "not a .npy member"});
+  expect_npz_rejected(npz_bytes({{"x.npy", npy_bytes(kX)}, {"x.npy", npy_bytes(kX)}}, false), {"appears twice"});
+  expect_npz_rejected(npz_bytes({{"x.npy", "not numpy"}}, false), {"x.npy", "\\x93NUMPY"});
 }

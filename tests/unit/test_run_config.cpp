@@ -17,7 +17,7 @@ Config parse(const std::string& yaml, const std::vector<std::string>& overrides 
   return Config::parse(yaml, "run.yaml", overrides, train::run_schema);
 }
 
-std::string error_of(const std::function<void()>& f) {
+std::string config_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const ConfigError& e) {
@@ -32,14 +32,14 @@ TEST(RunConfig, UnknownNetTypeListsTheKnownOnes) {
   test::TempDir dir;
   const std::string path = dir.file("run.yaml");
   std::ofstream(path) << "net:\n  type: NoSuchNet\n";
-  const std::string message = error_of([&] { train::load_run_config(path, {}); });
+  const std::string message = config_error_of([&] { train::load_run_config(path, {}); });
   EXPECT_NE(message.find(path), std::string::npos) << message;
   EXPECT_NE(message.find("NoSuchNet"), std::string::npos) << message;
   for (const auto& name : models::net_type_names()) EXPECT_NE(message.find(name), std::string::npos) << message;
 }
 
 TEST(RunConfig, MissingNetTypeListsTheKnownOnes) {
-  const std::string message = error_of([] { parse("seed: 3\n"); });
+  const std::string message = config_error_of([] { parse("seed: 3\n"); });
   EXPECT_NE(message.find("net.type"), std::string::npos) << message;
   for (const auto& name : models::net_type_names()) EXPECT_NE(message.find(name), std::string::npos) << message;
 }
@@ -79,9 +79,10 @@ TEST(RunConfig, DatasetNameAddsItsKeys) {
   EXPECT_EQ(c.get_string("dataset.layout"), "permuted");
   EXPECT_EQ(c.get_int("dataset.permutation_seed"), 0);
   EXPECT_TRUE(c.get_bool("dataset.normalize"));
-  EXPECT_NE(error_of([&] { parse(net + "dataset:\n  layout: image\n"); }).find("dataset.layout"), std::string::npos);
+  EXPECT_NE(config_error_of([&] { parse(net + "dataset:\n  layout: image\n"); }).find("dataset.layout"),
+            std::string::npos);
 
-  const std::string unknown = error_of([&] { parse(net + "dataset:\n  name: imagenet\n"); });
+  const std::string unknown = config_error_of([&] { parse(net + "dataset:\n  name: imagenet\n"); });
   EXPECT_NE(unknown.find("imagenet"), std::string::npos) << unknown;
   for (const auto& name : data::dataset_type_names()) EXPECT_NE(unknown.find(name), std::string::npos) << unknown;
 }
@@ -91,7 +92,7 @@ TEST(RunConfig, OutOfRangeValuesNameTheKey) {
   for (const std::string bad : {"train.epochs=0", "optimizer.lr=-1", "optimizer.beta2=1.5", "train.batch_size=0",
                                 "scheduler.warmup_epochs=-0.5", "train.max_eval_batches=0"}) {
     const std::string key = bad.substr(0, bad.find('='));
-    const std::string message = error_of([&] { train::trainer_options(parse(net, {bad})); });
+    const std::string message = config_error_of([&] { train::trainer_options(parse(net, {bad})); });
     EXPECT_NE(message.find(key), std::string::npos) << bad << ": " << message;
     // The error starts with where the value came from: the override, not the file.
     EXPECT_EQ(message.rfind("override '" + bad + "': key '" + key + "'", 0), 0u) << message;
@@ -106,7 +107,7 @@ TEST(RunConfig, LayerOptionRulesAreReportedWithTheConfigKey) {
   for (const std::string bad : {"mask.threshold=2", "kernel.no_hidden=0", "net.no_hidden=0", "kernel.size=4",
                                 "conv.stride=2", "net.block_width_factors=[1.0, 3]", "net.dropout=1.5"}) {
     const std::string key = bad.substr(0, bad.find('='));
-    const std::string message = error_of([&] {
+    const std::string message = config_error_of([&] {
       const Config c = parse(ccnn, {bad});
       models::net_type("CCNN").build(c);
     });
@@ -115,7 +116,7 @@ TEST(RunConfig, LayerOptionRulesAreReportedWithTheConfigKey) {
   const std::string multires = "net:\n  type: MultiresNet\n  d_input: 1\n  d_model: 4\n  max_length: 16\n";
   for (const std::string bad : {"net.depth=63", "net.hinit=db99", "net.tree_select=uniform", "net.d_model=0"}) {
     const std::string key = bad == "net.tree_select=uniform" ? "net.d_mem" : bad.substr(0, bad.find('='));
-    const std::string message = error_of([&] {
+    const std::string message = config_error_of([&] {
       const Config c = parse(multires, {bad});
       models::net_type("MultiresNet").build(c);
     });
@@ -126,7 +127,7 @@ TEST(RunConfig, LayerOptionRulesAreReportedWithTheConfigKey) {
 TEST(RunConfig, DatasetEnumKeysTakeOnlyTheirNames) {
   const std::string net = "net:\n  type: " + a_net_type() + "\n";
   for (const std::string bad : {"dataset.layout=spiral", "dataset.stats=imagenet", "dataset.task=segmentation"}) {
-    const std::string message = error_of([&] { parse(net + "dataset:\n  name: cifar10\n", {bad}); });
+    const std::string message = config_error_of([&] { parse(net + "dataset:\n  name: cifar10\n", {bad}); });
     EXPECT_NE(message.find("key '" + bad.substr(0, bad.find('=')) + "': expected one of"), std::string::npos)
         << message;
   }
@@ -135,15 +136,15 @@ TEST(RunConfig, DatasetEnumKeysTakeOnlyTheirNames) {
                                                         {"pathfinder", "dataset.difficulty=brutal"},
                                                         {"ptbxl", "dataset.labels=nonsense"},
                                                         {"mnist", "dataset.layout=spiral"}}) {
-    const std::string message = error_of([&] { parse(net + "dataset:\n  name: " + name + "\n", {bad}); });
+    const std::string message = config_error_of([&] { parse(net + "dataset:\n  name: " + name + "\n", {bad}); });
     EXPECT_NE(message.find("expected one of"), std::string::npos) << bad << ": " << message;
   }
 }
 
 TEST(RunConfig, RenamedDatasetKeysSayTheirNewName) {
   const std::string net = "net:\n  type: " + a_net_type() + "\n";
-  const std::string cifar = error_of([&] { parse(net + "dataset:\n  name: cifar10\n  normalize: multires\n"); });
+  const std::string cifar = config_error_of([&] { parse(net + "dataset:\n  name: cifar10\n  normalize: multires\n"); });
   EXPECT_NE(cifar.find("dataset.stats"), std::string::npos) << cifar;
-  const std::string ptbxl = error_of([&] { parse(net + "dataset:\n  name: ptbxl\n  task: rhythm\n"); });
+  const std::string ptbxl = config_error_of([&] { parse(net + "dataset:\n  name: ptbxl\n  task: rhythm\n"); });
   EXPECT_NE(ptbxl.find("dataset.labels"), std::string::npos) << ptbxl;
 }

@@ -30,7 +30,7 @@ std::string image(const std::string& header, const std::string& data = "") {
 }
 
 // Writes `bytes` to a file and checks that reading it fails with a message naming the file and holding every word.
-void expect_rejected(const std::string& bytes, std::initializer_list<const char*> words) {
+void expect_safetensors_rejected(const std::string& bytes, std::initializer_list<const char*> words) {
   TempDir dir;
   const std::string path = dir.file("bad.safetensors");
   write_file_atomic(path, bytes);
@@ -158,89 +158,97 @@ TEST(Safetensors, WriteRejectsUnsupportedDtype) {
 
 // One test per fault the reader must reject.
 
-TEST(SafetensorsMalformed, ShorterThanEightBytes) { expect_rejected("\x01\x02\x03", {"too short"}); }
+TEST(SafetensorsMalformed, ShorterThanEightBytes) { expect_safetensors_rejected("\x01\x02\x03", {"too short"}); }
 
 TEST(SafetensorsMalformed, HeaderLengthPastEnd) {
-  expect_rejected(std::string("\x64\0\0\0\0\0\0\0", 8) + "{}", {"header length 100", "past the end of the file"});
+  expect_safetensors_rejected(std::string("\x64\0\0\0\0\0\0\0", 8) + "{}",
+                              {"header length 100", "past the end of the file"});
 }
 
-TEST(SafetensorsMalformed, InvalidJson) { expect_rejected(image(R"({"t":)"), {"invalid JSON"}); }
+TEST(SafetensorsMalformed, InvalidJson) { expect_safetensors_rejected(image(R"({"t":)"), {"invalid JSON"}); }
 
-TEST(SafetensorsMalformed, HeaderNotAnObject) { expect_rejected(image("[1,2]"), {"not a JSON object"}); }
+TEST(SafetensorsMalformed, HeaderNotAnObject) { expect_safetensors_rejected(image("[1,2]"), {"not a JSON object"}); }
 
-TEST(SafetensorsMalformed, EntryNotAnObject) { expect_rejected(image(R"({"t":3})"), {"'t'", "not an object"}); }
+TEST(SafetensorsMalformed, EntryNotAnObject) {
+  expect_safetensors_rejected(image(R"({"t":3})"), {"'t'", "not an object"});
+}
 
 TEST(SafetensorsMalformed, MissingOrIllTypedDtype) {
-  expect_rejected(image(R"({"t":{"shape":[1],"data_offsets":[0,4]}})", "abcd"), {"'t'", "dtype"});
-  expect_rejected(image(R"({"t":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})", "abcd"), {"'t'", "dtype"});
+  expect_safetensors_rejected(image(R"({"t":{"shape":[1],"data_offsets":[0,4]}})", "abcd"), {"'t'", "dtype"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})", "abcd"), {"'t'", "dtype"});
 }
 
 TEST(SafetensorsMalformed, MissingOrIllTypedShape) {
-  expect_rejected(image(R"({"t":{"dtype":"F32","data_offsets":[0,4]}})", "abcd"), {"'t'", "shape"});
-  expect_rejected(image(R"({"t":{"dtype":"F32","shape":"1","data_offsets":[0,4]}})", "abcd"), {"'t'", "shape"});
-  expect_rejected(image(R"({"t":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", "abcd"), {"'t'", "shape"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F32","data_offsets":[0,4]}})", "abcd"), {"'t'", "shape"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F32","shape":"1","data_offsets":[0,4]}})", "abcd"),
+                              {"'t'", "shape"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", "abcd"),
+                              {"'t'", "shape"});
 }
 
 TEST(SafetensorsMalformed, MissingOrIllTypedDataOffsets) {
   for (const char* offsets : {"", R"(,"data_offsets":[0])", R"(,"data_offsets":[0,"4"])", R"(,"data_offsets":[-1,4])",
                               R"(,"data_offsets":{"begin":0})"}) {
     SCOPED_TRACE(offsets);
-    expect_rejected(image(std::string(R"({"t":{"dtype":"F32","shape":[1])") + offsets + "}}", "abcd"),
-                    {"'t'", "data_offsets"});
+    expect_safetensors_rejected(image(std::string(R"({"t":{"dtype":"F32","shape":[1])") + offsets + "}}", "abcd"),
+                                {"'t'", "data_offsets"});
   }
 }
 
 TEST(SafetensorsMalformed, UnknownDtype) {
-  expect_rejected(image(R"({"t":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}})", "a"),
-                  {"'t'", "unknown dtype 'F8_E4M3'"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}})", "a"),
+                              {"'t'", "unknown dtype 'F8_E4M3'"});
 }
 
 TEST(SafetensorsMalformed, NegativeDimension) {
-  expect_rejected(image(R"({"t":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "ab"), {"'t'", "negative"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "ab"),
+                              {"'t'", "negative"});
 }
 
 TEST(SafetensorsMalformed, BeginAfterEnd) {
-  expect_rejected(image(R"({"t":{"dtype":"U8","shape":[0],"data_offsets":[2,0]}})", "ab"), {"'t'", "begin 2 > end 0"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"U8","shape":[0],"data_offsets":[2,0]}})", "ab"),
+                              {"'t'", "begin 2 > end 0"});
 }
 
 TEST(SafetensorsMalformed, OffsetsPastEndOfData) {
-  expect_rejected(image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", "abcd"),
-                  {"'t'", "past the end of the data"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", "abcd"),
+                              {"'t'", "past the end of the data"});
 }
 
 TEST(SafetensorsMalformed, OverlappingTensors) {
-  expect_rejected(image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                        R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                        std::string(12, '\0')),
-                  {"'a'", "'b'", "overlap"});
+  expect_safetensors_rejected(image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                    R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                                    std::string(12, '\0')),
+                              {"'a'", "'b'", "overlap"});
 }
 
 TEST(SafetensorsMalformed, ByteCountNotMatchingShape) {
-  expect_rejected(image(R"({"t":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", std::string(12, '\0')),
-                  {"'t'", "[2, 2]", "16 bytes", "hold 12"});
+  expect_safetensors_rejected(
+      image(R"({"t":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", std::string(12, '\0')),
+      {"'t'", "[2, 2]", "16 bytes", "hold 12"});
 }
 
 TEST(SafetensorsMalformed, MetadataNotStrings) {
-  expect_rejected(image(R"({"__metadata__":{"k":1}})"), {"metadata", "'k'", "not a string"});
-  expect_rejected(image(R"({"__metadata__":["k"]})"), {"__metadata__", "not an object"});
+  expect_safetensors_rejected(image(R"({"__metadata__":{"k":1}})"), {"metadata", "'k'", "not a string"});
+  expect_safetensors_rejected(image(R"({"__metadata__":["k"]})"), {"__metadata__", "not an object"});
 }
 
 TEST(SafetensorsMalformed, GapInData) {
-  expect_rejected(image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                        R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
-                        std::string(12, '\0')),
-                  {"gap", "[4, 8)"});
+  expect_safetensors_rejected(image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                    R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                                    std::string(12, '\0')),
+                              {"gap", "[4, 8)"});
 }
 
 TEST(SafetensorsMalformed, TrailingBytes) {
-  expect_rejected(image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", std::string(10, '\0')),
-                  {"2 trailing bytes"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", std::string(10, '\0')),
+                              {"2 trailing bytes"});
 }
 
 // JSON objects keep one value per key, so the first "t" would have vanished and left its bytes as a gap.
 TEST(SafetensorsMalformed, DuplicateKey) {
-  expect_rejected(image(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                        R"("t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                        std::string(8, '\0')),
-                  {"duplicate key 't'"});
+  expect_safetensors_rejected(image(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                    R"("t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                    std::string(8, '\0')),
+                              {"duplicate key 't'"});
 }

@@ -22,7 +22,7 @@ SpeechCommandsOptions options_for(const TempDir& d) {
   return o;
 }
 
-std::string error_of(const SpeechCommandsOptions& o) {
+std::string splits_error_of(const SpeechCommandsOptions& o) {
   try {
     make_speech_commands_splits(o);
   } catch (const std::exception& e) {
@@ -128,28 +128,28 @@ TEST(SpeechCommands, BadFilesNameTheFile) {
   write_speech_dir(d.path().string(), 10, 3);
   const std::string good = encode_wav_pcm16(tone(16000), 16000);
   write_file(d.file("up/bad_nohash_0.wav"), good.substr(0, good.size() / 2));
-  std::string e = error_of(options_for(d));
+  std::string e = splits_error_of(options_for(d));
   EXPECT_NE(e.find("up/bad_nohash_0.wav: truncated"), std::string::npos) << e;
   const char junk[] = "RIFF\x10\0\0\0WAVEjunkjunkjunk";
   write_file(d.file("up/bad_nohash_0.wav"), std::string(junk, sizeof junk - 1));
-  e = error_of(options_for(d));
+  e = splits_error_of(options_for(d));
   EXPECT_NE(e.find("up/bad_nohash_0.wav: cannot read as audio"), std::string::npos) << e;
   write_file(d.file("up/bad_nohash_0.wav"), encode_wav_pcm16(tone(8000), 8000));
-  e = error_of(options_for(d));
+  e = splits_error_of(options_for(d));
   EXPECT_NE(e.find("up/bad_nohash_0.wav: expected 16000 Hz mono, got 8000 Hz"), std::string::npos) << e;
   std::filesystem::remove(d.file("up/bad_nohash_0.wav"));
 
   std::filesystem::remove_all(d.file("stop"));
-  e = error_of(options_for(d));
+  e = splits_error_of(options_for(d));
   EXPECT_NE(e.find(d.file("stop") + ": missing"), std::string::npos) << e;
   std::filesystem::remove(d.file("testing_list.txt"));
-  e = error_of(options_for(d));
+  e = splits_error_of(options_for(d));
   EXPECT_NE(e.find("testing_list.txt: missing"), std::string::npos) << e;
 
   SpeechCommandsOptions o = options_for(d);
   o.classes = 12;
-  EXPECT_NE(error_of(o).find("classes: expected one of 10, 35, got 12"), std::string::npos);
+  EXPECT_NE(splits_error_of(o).find("classes: expected one of 10, 35, got 12"), std::string::npos);
   o = options_for(d);
   o.data_dir += "/nowhere";
-  EXPECT_NE(error_of(o).find("no such directory"), std::string::npos);
+  EXPECT_NE(splits_error_of(o).find("no such directory"), std::string::npos);
 }

@@ -13,6 +13,7 @@ using longconv::data::make_tensors_splits;
 using longconv::data::Splits;
 using longconv::data::Task;
 using longconv::data::TensorsOptions;
+using longconv::test::error_of;
 using longconv::test::npy_bytes;
 using longconv::test::npy_header;
 using longconv::test::npz_bytes;
@@ -22,15 +23,6 @@ using longconv::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TensorsOptions options_for(const std::string& path) {
   TensorsOptions o;

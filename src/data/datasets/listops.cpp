@@ -13,7 +13,7 @@ namespace longconv::data {
 
 namespace {
 
-constexpr int64_t kClasses = 10, kPad = 0, kUnk = 1, kEos = 2;
+constexpr int64_t kListOpsClasses = 10, kPad = 0, kUnk = 1, kEos = 2;
 
 struct Parsed {
   std::vector<std::vector<std::string>> tokens;
@@ -148,7 +148,7 @@ Splits make_listops_splits(const ListOpsOptions& o) {
   splits.test = std::make_shared<ListOpsDataset>(test, vocab, o.l_max, left);
   splits.info.task = Task::Classification;
   splits.info.d_input = 1;
-  splits.info.d_output = kClasses;
+  splits.info.d_output = kListOpsClasses;
   splits.info.n_tokens = left ? 0 : static_cast<int64_t>(vocab.size());
   splits.info.max_length = o.l_max;
   splits.info.spatial_shape = {o.l_max};

@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kClasses = 10;
+constexpr int64_t kMnistClasses = 10;
 
 using Layout = MnistLayout;
 
@@ -79,9 +79,9 @@ std::pair<torch::Tensor, torch::Tensor> load_pair(const std::string& dir, const 
                              std::to_string(images.size(0)) + " images in " + images_path);
   const uint8_t* l = labels.data_ptr<uint8_t>();
   for (int64_t i = 0; i < labels.size(0); ++i)
-    if (l[i] >= kClasses)
+    if (l[i] >= kMnistClasses)
       throw std::runtime_error(labels_path + ": label " + std::to_string(l[i]) + " of example " + std::to_string(i) +
-                               " outside [0, " + std::to_string(kClasses) + ")");
+                               " outside [0, " + std::to_string(kMnistClasses) + ")");
   return {images, labels};
 }
 
@@ -129,7 +129,7 @@ Splits make_mnist_splits(const MnistOptions& options) {
 
   splits.info.task = options.task;
   splits.info.d_input = 1;
-  splits.info.d_output = kClasses;
+  splits.info.d_output = kMnistClasses;
   splits.info.max_length = n_pixels;
   splits.info.spatial_shape =
       map->layout == Layout::Image ? std::vector<int64_t>{map->height, map->width} : std::vector<int64_t>{n_pixels};

@@ -13,7 +13,7 @@ namespace longconv::data {
 
 namespace {
 
-constexpr int64_t kSide = 96, kImageBytes = 3 * kSide * kSide, kClasses = 10;
+constexpr int64_t kStl10Side = 96, kStl10ImageBytes = 3 * kStl10Side * kStl10Side, kStl10Classes = 10;
 
 // Bilinear resize (half-pixel centres, as PIL's BILINEAR when enlarging) of a uint8 [C, H, W] image, rounded.
 torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width) {
@@ -52,10 +52,10 @@ std::shared_ptr<ImageDataset> read_split(const std::string& dir, const std::stri
   const std::string x_path = (std::filesystem::path(dir) / (split + "_X.bin")).string();
   const std::string y_path = (std::filesystem::path(dir) / (split + "_y.bin")).string();
   const std::string x = read_data_file(x_path), y = read_data_file(y_path);
-  if (x.empty() || x.size() % kImageBytes != 0)
+  if (x.empty() || x.size() % kStl10ImageBytes != 0)
     throw std::runtime_error(x_path + ": " + std::to_string(x.size()) + " bytes is not a whole number of " +
-                             std::to_string(kImageBytes) + "-byte 96x96x3 images (truncated?)");
-  const auto n = static_cast<int64_t>(x.size() / kImageBytes);
+                             std::to_string(kStl10ImageBytes) + "-byte 96x96x3 images (truncated?)");
+  const auto n = static_cast<int64_t>(x.size() / kStl10ImageBytes);
   if (static_cast<int64_t>(y.size()) != n)
     throw std::runtime_error(y_path + ": " + std::to_string(y.size()) + " labels for " + std::to_string(n) +
                              " images in " + x_path);
@@ -63,14 +63,15 @@ std::shared_ptr<ImageDataset> read_split(const std::string& dir, const std::stri
   int64_t* label_out = labels.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) {
     const auto label = static_cast<uint8_t>(y[static_cast<size_t>(i)]);
-    if (label < 1 || label > kClasses)
+    if (label < 1 || label > kStl10Classes)
       throw std::runtime_error(y_path + ": label " + std::to_string(label) + " of image " + std::to_string(i) +
                                " outside [1, 10]");
     label_out[i] = label - 1;
   }
   // Stored [N, 3, W, H] (column-major channels): swap to [N, 3, H, W].
-  torch::Tensor images =
-      torch::from_blob(const_cast<char*>(x.data()), {n, 3, kSide, kSide}, torch::kUInt8).transpose(2, 3).contiguous();
+  torch::Tensor images = torch::from_blob(const_cast<char*>(x.data()), {n, 3, kStl10Side, kStl10Side}, torch::kUInt8)
+                             .transpose(2, 3)
+                             .contiguous();
   const int64_t size = o.size, enlarged = o.size * 17 / 16;
   const bool augment = o.augment;
   ImageTransform transform = [size, enlarged, augment](const torch::Tensor& image, std::mt19937_64* rng) {
@@ -98,7 +99,7 @@ Splits make_stl10_splits(const Stl10Options& o) {
       split_train(read_split(o.data_dir, "train", o, layout), read_split(o.data_dir, "test", o, layout), o.split);
   splits.info.task = Task::Classification;
   splits.info.d_input = 3;
-  splits.info.d_output = kClasses;
+  splits.info.d_output = kStl10Classes;
   splits.info.max_length = o.size * o.size;
   splits.info.spatial_shape =
       layout == ImageLayout::Image ? std::vector<int64_t>{o.size, o.size} : std::vector<int64_t>{o.size * o.size};
