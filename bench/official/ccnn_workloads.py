@@ -60,7 +60,7 @@ def paper_command(ref, heading):
     return words
 
 
-def _config(ref, overrides):
+def paper_config(ref, overrides):
     """cfg/config.yaml with the command's overrides, as Hydra composes it for main.py (every key must exist)."""
     from omegaconf import OmegaConf
 
@@ -81,7 +81,7 @@ def _ccnn(ref, heading, datamodule, shape, batch, infer=False):
 
     overrides = paper_command(ref, heading) + ["device=cpu"]  # the README's way to run on CPU
     log(f"{heading}: {' '.join(overrides)}")
-    cfg = _config(ref, overrides)
+    cfg = paper_config(ref, overrides)
     wrapper = model_constructor.construct_model(cfg, datamodule)
     network = wrapper.network
     params = sum(p.numel() for p in network.parameters() if p.requires_grad)  # ckconv.utils.no_params

@@ -132,20 +132,13 @@ def build_multires(ref, seed, steps):
 
 def build_ccnn(ref, seed, steps):
     from omegaconf import OmegaConf
-    from ccnn_workloads import MNIST_SEQUENCE, STAND_IN_ATTRS, STAND_INS, paper_command
+    from ccnn_workloads import MNIST_SEQUENCE, STAND_IN_ATTRS, STAND_INS, paper_command, paper_config
 
     model_constructor = import_official(ref, "david-knigge/ccnn", "model_constructor", STAND_INS, STAND_IN_ATTRS)
     optim = import_official(ref, "david-knigge/ccnn", "optim")
 
     overrides = paper_command(ref, CCNN_COMMAND) + CCNN_EXTRA  # later overrides win
-    cfg = OmegaConf.load(os.path.join(ref, "cfg", "config.yaml"))
-    for word in overrides:  # Hydra would reject an override of a key that is not in the config
-        key = word.split("=", 1)[0]
-        if OmegaConf.select(cfg, key, default="<missing>") == "<missing>":
-            raise RuntimeError(f"override {word}: no such key in cfg/config.yaml")
-    cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(overrides))
-    OmegaConf.set_struct(cfg, False)  # as main.py
-    cfg.train.avail_gpus = torch.cuda.device_count()
+    cfg = paper_config(ref, overrides)
     cfg.seed = seed
     log("CCNN config: " + " ".join(f"{k}={OmegaConf.select(cfg, k)}" for k in (
         "net.type", "net.block.type", "net.no_hidden", "net.no_blocks", "net.dropout", "net.norm", "conv.type",
