@@ -6,13 +6,6 @@
 namespace longconv::nn {
 namespace {
 
-// Ring of at least `needed` slots: the next power of two.
-int64_t ring_size(int64_t needed) {
-  int64_t size = 1;
-  while (size < needed) size *= 2;
-  return size;
-}
-
 // Per-channel parameters [C, n] as [n, C], so the loops over channels read them contiguously.
 template <typename T>
 std::vector<T> channels_last(const T* p, int64_t channels, int64_t n) {
@@ -46,7 +39,7 @@ MultiresConvStream::MultiresConvStream(MixPlan plan, int64_t batch, int64_t chan
               channels);
   int64_t total = 0;
   auto add_ring = [&](int64_t needed) {
-    const Ring r{total, ring_size(needed)};
+    const Ring r{total, needed};
     total += r.size;
     return r;
   };
