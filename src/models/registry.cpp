@@ -29,6 +29,18 @@ const NetType& net_type(const std::string& name) {
   throw ConfigError(fmt::format("unknown net.type '{}' (known: {})", name, fmt::join(net_type_names(), ", ")));
 }
 
+void set_checkpoint_activations(Net& net, bool on, const std::string& net_type) {
+  if (net.checkpoint_activations) {
+    net.checkpoint_activations(on);
+    return;
+  }
+  if (on)
+    throw ConfigError(
+        fmt::format("train.checkpoint_activations: net.type '{}' has no checkpointed blocks (MultiresNet "
+                    "and MultiresAR have); set it to false",
+                    net_type));
+}
+
 torch::Tensor forward_batch(const Net& net, const data::Batch& batch) {
   if (net.point_forward) {
     TORCH_CHECK(batch.rel_pos.defined() && batch.sorted_indices.defined(),

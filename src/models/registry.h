@@ -36,7 +36,12 @@ struct Net {
   std::map<std::string, std::vector<std::string>> param_groups = {};
   // Optional: learned quantities by tag ("mask_widths") that `train.tensorboard` draws as histograms every epoch.
   std::function<std::map<std::string, std::vector<double>>()> histograms = {};
+  // Optional: turns activation checkpointing of the net's blocks on or off (train.checkpoint_activations).
+  std::function<void(bool)> checkpoint_activations = {};
 };
+
+// Applies train.checkpoint_activations to `net`; true fails for a net type without checkpointed blocks.
+void set_checkpoint_activations(Net& net, bool on, const std::string& net_type);
 
 // Runs `net` on a batch: point_forward when the net has one, else forward.
 torch::Tensor forward_batch(const Net& net, const data::Batch& batch);

@@ -9,7 +9,10 @@ namespace longconv::train {
 
 models::Net build_net(const Config& config) {
   torch::manual_seed(run_seed(config));
-  return models::net_type(config.get_string("net.type")).build(config);
+  const std::string type = config.get_string("net.type");
+  models::Net net = models::net_type(type).build(config);
+  models::set_checkpoint_activations(net, config.get_bool("train.checkpoint_activations"), type);
+  return net;
 }
 
 Experiment build_experiment(Config config) {

@@ -58,6 +58,9 @@ Bindings<TrainerOptions> trainer_bindings() {
       .bind("train.sync_batchnorm", &T::sync_batchnorm,
             "multi-process runs: BatchNorm statistics over the global batch (SyncBatchNorm); off: per rank, running "
             "statistics averaged at each epoch's end")
+      .bind("train.checkpoint_activations", &T::checkpoint_activations,
+            "keep only each residual block's input and recompute the block in the backward pass (MultiresNet, "
+            "MultiresAR): activation memory of one block plus the inputs, for about one more forward per step")
       .nest(&T::run, Bindings<RunDirectoryOptions>()
                          .bind("train.out_dir", &RunDirectoryOptions::out_dir,
                                "directory for config.yaml, metrics.jsonl and checkpoints")

@@ -55,6 +55,8 @@ struct TrainerOptions {
   // Data parallel: BatchNorm's batch statistics over the global batch (torch.nn.SyncBatchNorm); otherwise each rank
   // normalises its slice and the running statistics are averaged over the ranks at every epoch's end.
   bool sync_batchnorm = false;
+  // Recompute each block's activations in the backward pass instead of keeping them (Net::checkpoint_activations).
+  bool checkpoint_activations = false;
   // Resuming a run written by another number of ranks continues (with a warning) instead of failing: the sums
   // change order and each rank's dropout stream, so it is not the run that world size would have made.
   bool allow_world_size_change = false;

@@ -1,5 +1,6 @@
 #include "models/multires/multires_net.h"
 
+#include "nn/common/activation_checkpoint.h"
 #include "nn/common/batch_norm.h"
 #include "nn/common/dropout1d.h"
 
@@ -90,7 +91,14 @@ torch::Tensor ResidualBlocks::forward(size_t i, const torch::Tensor& h) {
 }
 
 torch::Tensor ResidualBlocks::forward(torch::Tensor h) {
-  for (size_t i = 0; i < size(); ++i) h = forward(i, h);
+  for (size_t i = 0; i < size(); ++i) {
+    if (checkpoint_activations) {
+      h = nn::checkpoint(
+          {seq_layers[i], mixing_layers[i], norms[i]}, [this, i](const torch::Tensor& x) { return forward(i, x); }, h);
+    } else {
+      h = forward(i, h);
+    }
+  }
   return h;
 }
 

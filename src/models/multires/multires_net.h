@@ -69,6 +69,8 @@ InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStac
 struct ResidualBlocks {
   torch::nn::ModuleList seq_layers{nullptr}, mixing_layers{nullptr}, norms{nullptr};
   bool batchnorm = false;
+  // train.checkpoint_activations: each block keeps only its input and recomputes the rest in the backward pass.
+  bool checkpoint_activations = false;
 
   // Block i on h [B, d_model, L]: norm(mixing(layer(h)) + h).
   torch::Tensor forward(size_t i, const torch::Tensor& h);

@@ -40,7 +40,8 @@ Bindings<Opts>& bind_stack(Bindings<Opts>& b) {
 void add_layer_type_key(Schema& s) { s.add_string("net.layer_type", "multires", "sequence layer", {"multires"}); }
 
 // Facts `longconv info` prints for a stack of identical MultiresLayers.
-NetFacts describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers, std::optional<int64_t> length) {
+NetFacts describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers, std::optional<int64_t> length,
+                        bool checkpointed) {
   const int64_t field = nn::multires_receptive_field(layer.depth, layer.kernel_size);
   NetFacts facts;
   facts.lines = {fmt::format("depth per layer: {} (kernel_size {}, memory columns {})", layer.depth, layer.kernel_size,
@@ -50,7 +51,9 @@ NetFacts describe_stack(const nn::MultiresLayerImpl& layer, int64_t n_layers, st
   if (length) {
     // Saved for backward per layer, in floats per channel and step: the tree input, GELU input and output, the
     // mixing conv's input and its 2x-wide output, the GLU output, the residual sum and the norm's input and output.
-    facts.activation_bytes_per_example = 4.0 * 10 * static_cast<double>(layer.options.d_model() * *length * n_layers);
+    // Checkpointed, each layer keeps only its input, and the backward recomputes one layer at a time.
+    const int64_t kept = checkpointed ? n_layers + 10 : 10 * n_layers;
+    facts.activation_bytes_per_example = 4.0 * static_cast<double>(layer.options.d_model() * *length * kept);
   }
   return facts;
 }
@@ -61,7 +64,7 @@ NetFacts describe_model(const Net& built) {
   auto& net = *built.module->as<Model>();
   const auto& stack = net.options.stack();
   return describe_stack(*net.blocks.seq_layers[0]->template as<nn::MultiresLayer>(), stack.n_layers(),
-                        stack.max_length());
+                        stack.max_length(), net.blocks.checkpoint_activations);
 }
 
 // Input keys every stack fills from the dataset (MultiresNet adds d_output).
@@ -111,7 +114,7 @@ NetType multires_layer_type() {
       });
   t.describe = [](const Net& net) {
     const auto& layer = *net.module->as<nn::MultiresLayer>();
-    return describe_stack(layer, 1, layer.options.seq_len());
+    return describe_stack(layer, 1, layer.options.seq_len(), /*checkpointed=*/false);
   };
   return t;
 }
@@ -122,14 +125,16 @@ NetType multires_net_type() {
                       .bind_from_data("d_input", &O::d_input, "input channels")
                       .bind("d_output", &O::d_output, "classes (filled from the dataset)");
   bind_stack(bindings).validate([](const O& o) { validate(o); });
-  NetType t =
-      bound_net_type("MultiresNet", "MultiresNet classifier (classification.py): logits [B, d_output]",
-                     std::move(bindings), [](const O& o) {
-                       MultiresNet net(o);
-                       return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& lengths) mutable {
-                                    return net->forward(x, lengths);
-                                  }};
-                     });
+  NetType t = bound_net_type(
+      "MultiresNet", "MultiresNet classifier (classification.py): logits [B, d_output]", std::move(bindings),
+      [](const O& o) {
+        MultiresNet net(o);
+        Net built{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& lengths) mutable {
+                    return net->forward(x, lengths);
+                  }};
+        built.checkpoint_activations = [net](bool on) mutable { net->blocks.checkpoint_activations = on; };
+        return built;
+      });
   t.fill_from_data = [](Config& c, const data::DatasetInfo& info) {
     fill_stack_from_data(c, info);
     c.set_value("net.d_output", info.d_output);
@@ -149,7 +154,9 @@ NetType multires_ar_type() {
       "MultiresAR autoregressive model (autoregressive.py): discretized logistic mixture parameters per position",
       std::move(bindings), [](const O& o) {
         MultiresAR net(o);
-        return Net{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); }};
+        Net built{net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); }};
+        built.checkpoint_activations = [net](bool on) mutable { net->blocks.checkpoint_activations = on; };
+        return built;
       });
   t.fill_from_data = fill_stack_from_data;
   t.describe = describe_model<MultiresAR>;

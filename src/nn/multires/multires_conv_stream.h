@@ -5,9 +5,8 @@
 // contiguous rows. Rings hold exactly the slots they need: the state is the whole sampler's memory (B * C floats times
 // about (kernel_size - 1) * 2^depth slots per layer, 9.8 GB for 64 images through the d512 x 48 CIFAR model), and
 // rounding sizes up to powers of two made it up to 2x larger (1.3x there) to save a division per tap, not per row.
-// A step costs
-// O(depth * kernel_size + m) per row, against O(L * (depth * kernel_size + m)) for recomputing the whole sequence;
-// the outputs equal multires_conv's at every position up to rounding.
+// A step costs O(depth * kernel_size + m) per row, against O(L * (depth * kernel_size + m)) for recomputing the whole
+// sequence; the outputs equal multires_conv's at every position up to rounding.
 #pragma once
 
 #include <cstdint>
