@@ -42,9 +42,17 @@ const std::pair<const char*, Workload> kWorkloads[] = {
     {"multires_ar_sample", {"multires/cifar_ar.yaml", {}, cifar_density(), 64, Mode::Sample}},
     {"ccnn_smnist", {"ccnn/smnist_4_140.yaml", {}, classification(1, 10, {784}), 100}},
     {"ccnn_smnist_infer", {"ccnn/smnist_4_140.yaml", {}, classification(1, 10, {784}), 100, Mode::Infer}},
+    {"ccnn_smnist_checkpointed",
+     {"ccnn/smnist_4_140.yaml", {"train.checkpoint_activations=true"}, classification(1, 10, {784}), 100}},
     {"ccnn_cifar10_2d", {"ccnn/cifar10_4_140.yaml", {}, classification(3, 10, {32, 32}), 64}},
+    {"ccnn_cifar10_2d_checkpointed",
+     {"ccnn/cifar10_4_140.yaml", {"train.checkpoint_activations=true"}, classification(3, 10, {32, 32}), 64}},
     {"ccnn_speech_raw", {"ccnn/speech_raw_4_140.yaml", {}, classification(1, 10, {16000}), 20}},
+    {"ccnn_speech_raw_checkpointed",
+     {"ccnn/speech_raw_4_140.yaml", {"train.checkpoint_activations=true"}, classification(1, 10, {16000}), 20}},
     {"ccnn_scifar_6_380", {"ccnn/scifar10_6_380.yaml", {}, classification(3, 10, {1024}), 50}},
+    {"ccnn_scifar_6_380_checkpointed",
+     {"ccnn/scifar10_6_380.yaml", {"train.checkpoint_activations=true"}, classification(3, 10, {1024}), 50}},
 };
 
 // Paper-sized steps take seconds: the default minimum time runs one or a few; compare_official.sh sets its own.

@@ -23,19 +23,26 @@ python="${PYTHON:-/usr/bin/python3}"
 [[ -x /usr/bin/time ]] || { echo "compare_official.sh: /usr/bin/time not found (apt-get install time)" >&2; exit 1; }
 
 # name, family (which repository the official side needs), longconv benchmark, speed target, memory target (ratio
-# longconv/official; "-" for none)
+# longconv/official; "-" for none). A NAME_checkpointed row is longconv with train.checkpoint_activations against
+# the official NAME workload (which keeps its activations).
 workloads=(
   "multires_layer multires BM_MultiresLayerFused - -"
   "multires_net_small multires multires_net_small 12 -"
   "multires_scifar multires multires_scifar 10 0.25"
+  "multires_scifar_checkpointed multires multires_scifar_checkpointed 10 0.25"
   "multires_listops multires multires_listops 10 0.25"
+  "multires_listops_checkpointed multires multires_listops_checkpointed 10 0.25"
   "multires_scifar_infer multires multires_scifar_infer 8 -"
   "multires_ar_sample multires multires_ar_sample - -"
   "ccnn_smnist ccnn ccnn_smnist 8 0.5"
+  "ccnn_smnist_checkpointed ccnn ccnn_smnist_checkpointed 8 0.5"
   "ccnn_smnist_infer ccnn ccnn_smnist_infer 8 0.5"
   "ccnn_cifar10_2d ccnn ccnn_cifar10_2d 15 0.5"
+  "ccnn_cifar10_2d_checkpointed ccnn ccnn_cifar10_2d_checkpointed 15 0.5"
   "ccnn_speech_raw ccnn ccnn_speech_raw 6 0.5"
+  "ccnn_speech_raw_checkpointed ccnn ccnn_speech_raw_checkpointed 6 0.5"
   "ccnn_scifar_6_380 ccnn ccnn_scifar_6_380 - 0.5"
+  "ccnn_scifar_6_380_checkpointed ccnn ccnn_scifar_6_380_checkpointed - 0.5"
 )
 selected=("$@")
 
@@ -89,7 +96,7 @@ for spec in "${workloads[@]}"; do
       steps_args=()
       [[ $name == multires_ar_sample ]] && steps_args=(--warmup 0 --steps 1)
       read -r s mb < <(measure "$tmp/o.$name.$r" "$parse_official" - \
-        "$python" "$here/official/time_official.py" "$name" "${ref_args[@]}" --threads "$threads" "${steps_args[@]}")
+        "$python" "$here/official/time_official.py" "${name%_checkpointed}" "${ref_args[@]}" --threads "$threads" "${steps_args[@]}")
       o_s+=("$s") o_mb+=("$mb")
     fi
     # longconv_bench's console shows its own table; the JSON goes to a file.

@@ -11,6 +11,7 @@ packages=(
   libpng-dev libjpeg62-turbo-dev libsoxr-dev
   libnanoflann-dev
   libgloo-dev
+  libgoogle-perftools-dev
   libplplot-dev plplot-driver-cairo fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist

@@ -36,8 +36,8 @@ void set_checkpoint_activations(Net& net, bool on, const std::string& net_type) 
   }
   if (on)
     throw ConfigError(
-        fmt::format("train.checkpoint_activations: net.type '{}' has no checkpointed blocks (MultiresNet "
-                    "and MultiresAR have); set it to false",
+        fmt::format("train.checkpoint_activations: net.type '{}' has no checkpointed blocks (MultiresNet, "
+                    "MultiresAR and CCNN on grids have); set it to false",
                     net_type));
 }
 

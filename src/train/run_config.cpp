@@ -60,7 +60,8 @@ Bindings<TrainerOptions> trainer_bindings() {
             "statistics averaged at each epoch's end")
       .bind("train.checkpoint_activations", &T::checkpoint_activations,
             "keep only each residual block's input and recompute the block in the backward pass (MultiresNet, "
-            "MultiresAR): activation memory of one block plus the inputs, for about one more forward per step")
+            "MultiresAR, CCNN on grids): activation memory of one block plus the inputs, for about one more forward "
+            "per step")
       .nest(&T::run, Bindings<RunDirectoryOptions>()
                          .bind("train.out_dir", &RunDirectoryOptions::out_dir,
                                "directory for config.yaml, metrics.jsonl and checkpoints")

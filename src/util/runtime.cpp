@@ -17,7 +17,8 @@ int init_runtime(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
 #ifdef __GLIBC__
-  // Serve every block from the heap and never trim it: freed tensor memory is reused instead of unmapped.
+  // Under glibc's malloc (longconv's executables link tcmalloc, which ignores mallopt; a program of the user's may
+  // not): serve every block from the heap and never trim it, so freed tensor memory is reused instead of unmapped.
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif

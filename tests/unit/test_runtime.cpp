@@ -15,8 +15,21 @@ TEST(Runtime, DefaultsToEveryCore) {
   longconv::init_runtime();
 }
 
+// The executables link tcmalloc (CMake LONGCONV_TCMALLOC): malloc must be tcmalloc's, not glibc's, which a linker
+// dropping the unreferenced library (--as-needed) would leave in place.
+TEST(Runtime, MallocIsTcmallocWhereLinked) {
+#ifdef LONGCONV_TCMALLOC_LINKED
+  EXPECT_NE(dlsym(RTLD_DEFAULT, "tc_malloc"), nullptr);
+  EXPECT_EQ(dlsym(RTLD_DEFAULT, "malloc"), dlsym(RTLD_DEFAULT, "tc_malloc"));
+#else
+  GTEST_SKIP() << "built with -DLONGCONV_TCMALLOC=OFF";
+#endif
+}
+
 #ifdef __GLIBC__
+// init_runtime's settings for glibc's malloc, where it serves the process (a program of the user's).
 TEST(Runtime, LargeTensorsComeFromTheHeapNotMmap) {
+  if (dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr) GTEST_SKIP() << "tcmalloc serves malloc in this process";
   longconv::init_runtime();
   const auto before = mallinfo2().hblks;
   auto big = torch::empty({64 << 20}, torch::kByte);  // 64 MB, far above malloc's default mmap threshold

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "nn/common/activation_checkpoint.h"
+
 namespace longconv::models {
 
 namespace {
@@ -85,13 +87,25 @@ CCNNImpl::CCNNImpl(CCNNOptions options_) : options(std::move(options_)) {
   register_module("out_norm", out_norm.ptr());
 }
 
+torch::Tensor CCNNImpl::stem(const torch::Tensor& x) { return nonlinear.forward(norm1.forward(conv1(dropout_in(x)))); }
+
 torch::Tensor CCNNImpl::forward(const torch::Tensor& x) {
   const int64_t d = options.conv().data_dim();
   TORCH_CHECK(x.dim() == 2 + d && x.size(1) == options.in_channels() && x.is_floating_point(),
               "CCNN expects float x of shape [B, in_channels=", options.in_channels(), ", ", d, " spatial dims], got ",
               x.sizes(), " ", x.scalar_type());
-  torch::Tensor h = nonlinear.forward(norm1.forward(conv1(dropout_in(x))));
-  if (!blocks->is_empty()) h = blocks->forward(h);
+  torch::Tensor h;
+  if (checkpoint_activations) {
+    h = nn::checkpoint(
+        {dropout_in.ptr(), conv1.ptr(), norm1.ptr(), nonlinear.ptr()},
+        [this](const torch::Tensor& t) { return stem(t); }, x);
+    for (const auto& block : *blocks)
+      h = nn::checkpoint(
+          {block.ptr()}, [m = block](const torch::Tensor& t) mutable { return m.forward<torch::Tensor>(t); }, h);
+  } else {
+    h = stem(x);
+    if (!blocks->is_empty()) h = blocks->forward(h);
+  }
   h = out_norm.forward(h);
   std::vector<int64_t> spatial;
   for (int64_t i = 0; i < d; ++i) spatial.push_back(2 + i);

@@ -59,6 +59,12 @@ class CCNNImpl : public torch::nn::Module {
   torch::nn::AnyModule norm1, nonlinear, out_norm;
   torch::nn::Sequential blocks{nullptr};
   nn::PointwiseLinear out_layer{nullptr};
+  // train.checkpoint_activations: the stem and each block keep only their input and recompute the rest in the
+  // backward pass.
+  bool checkpoint_activations = false;
+
+ private:
+  torch::Tensor stem(const torch::Tensor& x);
 };
 TORCH_MODULE(CCNN);
 

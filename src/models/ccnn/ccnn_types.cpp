@@ -241,8 +241,10 @@ NetType ccnn_type() {
     if (c.get_string("conv.type") == kPointConvType) return build_point_ccnn(c);
     const auto kind = *parse_enum(nn::kCKConvTypeNames, c.get_string("conv.type"));
     CCNN net(ccnn_bindings().parse(c, "", CCNNOptions(1, 1, conv_prototype(c, kind))));
-    return with_training_hooks(net.ptr(),
-                               [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); });
+    Net built = with_training_hooks(
+        net.ptr(), [net](const torch::Tensor& x, const torch::Tensor&) mutable { return net->forward(x); });
+    built.checkpoint_activations = [net](bool on) mutable { net->checkpoint_activations = on; };
+    return built;
   };
   return t;
 }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "nn/ccnn/gaussian_mask.h"
+#include "nn/common/activation_checkpoint.h"
 
 namespace longconv::nn {
 
@@ -145,15 +146,20 @@ torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
     ratio = static_cast<double>(x.size(-1)) / static_cast<double>(o.train_resolution().value_or(trained));
     length = static_cast<int64_t>(std::llround(static_cast<double>(trained - 1) * ratio)) + 1;
   }
-  const torch::Tensor positions = kernel_positions(length);
-  if (!initialized.item<bool>() && o.chang_initialize()) {
-    torch::NoGradGuard no_grad;
-    const int64_t taps = positions.numel() / d;
-    const int64_t fan = o.separable() ? taps : o.in_channels() * taps;
-    Kernel->output_linear->weight.mul_(std::sqrt(1.0 / static_cast<double>(fan)));
-    initialized.fill_(true);
+  torch::Tensor kernel;
+  {
+    // LnLoss reads conv_kernel after the forward, so it keeps its graph inside a checkpointed block too.
+    torch::AutoGradMode kernel_graph(torch::GradMode::is_enabled() || in_checkpointed_forward());
+    const torch::Tensor positions = kernel_positions(length);
+    if (!initialized.item<bool>() && o.chang_initialize()) {
+      torch::NoGradGuard no_grad;
+      const int64_t taps = positions.numel() / d;
+      const int64_t fan = o.separable() ? taps : o.in_channels() * taps;
+      Kernel->output_linear->weight.mul_(std::sqrt(1.0 / static_cast<double>(fan)));
+      initialized.fill_(true);
+    }
+    kernel = kernel_at(positions);
   }
-  torch::Tensor kernel = kernel_at(positions);
   conv_kernel = kernel;
 
   auto conv = KernelConvOptions().separable(o.separable()).causal(o.causal()).fft_length(FftLength::Fast);

@@ -34,50 +34,55 @@ std::vector<int64_t> spatial_pad(const std::vector<int64_t>& before, const std::
   return pad;
 }
 
+// rfftn of x zero-padded to n per spatial dim, `left` zeros first.
+torch::Tensor padded_spectrum(const torch::Tensor& x, const std::vector<int64_t>& left, const std::vector<int64_t>& n) {
+  const int64_t d = x.dim() - 2;
+  std::vector<int64_t> right(d);
+  for (int64_t i = 0; i < d; ++i) right[i] = n[i] - x.size(2 + i) - left[i];
+  return torch::fft::rfftn(torch::constant_pad_nd(x, spatial_pad(left, right)), c10::nullopt,
+                           at::IntArrayRef(spatial_dims(d)));
+}
+
 // Depthwise correlation y = (x left-padded by `left`) * kernel, computed as irfftn(rfftn(x_padded) conj(rfftn(kernel)))
 // at lengths n, cropped to x's size. The backward is written out: autograd through rfftn pays a full complex FFT (the
 // r2c backward) plus padding copies; here grad_x = irfftn(G rfftn(kernel)) and grad_kernel = irfftn(sum_b conj(G)
-// rfftn(x_padded)) with G = rfftn(grad_y), one transform of the batch each.
+// rfftn(x_padded)) with G = rfftn(grad_y), one transform of the batch each. It keeps x, not its spectrum (complex at
+// n >= L + K - 1: twice x's size in 1D, four times in 2D), for the backward and transforms it again there.
 class DepthwiseFftConv : public torch::autograd::Function<DepthwiseFftConv> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& kernel, const std::vector<int64_t>& left,
                                const std::vector<int64_t>& n) {
-    const int64_t d = x.dim() - 2;
-    const auto dims = spatial_dims(d);
-    std::vector<int64_t> right(d);
-    for (int64_t i = 0; i < d; ++i) right[i] = n[i] - x.size(2 + i) - left[i];
-    const auto xf =
-        torch::fft::rfftn(torch::constant_pad_nd(x, spatial_pad(left, right)), c10::nullopt, at::IntArrayRef(dims));
+    const auto dims = spatial_dims(x.dim() - 2);
     const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims));
-    torch::Tensor y = torch::fft::irfftn(xf * kf.conj(), at::IntArrayRef(n), at::IntArrayRef(dims));
-    for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, x.size(2 + i));
-    ctx->saved_data["xf"] = xf;
+    torch::Tensor y =
+        torch::fft::irfftn(padded_spectrum(x, left, n).mul_(kf.conj()), at::IntArrayRef(n), at::IntArrayRef(dims));
+    for (size_t i = 0; i < dims.size(); ++i) y = y.narrow(dims[i], 0, x.size(dims[i]));
+    ctx->save_for_backward({x});
     ctx->saved_data["kf"] = kf;
     ctx->saved_data["left"] = left;
     ctx->saved_data["n"] = n;
-    ctx->saved_data["x_sizes"] = x.sizes().vec();
     ctx->saved_data["k_sizes"] = kernel.sizes().vec();
     return y;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    const auto xf = ctx->saved_data["xf"].toTensor(), kf = ctx->saved_data["kf"].toTensor();
+    const auto x = ctx->get_saved_variables()[0];
+    const auto kf = ctx->saved_data["kf"].toTensor();
     const auto left = ctx->saved_data["left"].toIntVector(), n = ctx->saved_data["n"].toIntVector();
-    const auto x_sizes = ctx->saved_data["x_sizes"].toIntVector();
     const auto k_sizes = ctx->saved_data["k_sizes"].toIntVector();
-    const int64_t d = static_cast<int64_t>(n.size());
-    const auto dims = spatial_dims(d);
-    const auto g = torch::fft::rfftn(grads[0], at::IntArrayRef(n), at::IntArrayRef(dims));
+    const auto dims = spatial_dims(static_cast<int64_t>(n.size()));
+    auto g = torch::fft::rfftn(grads[0], at::IntArrayRef(n), at::IntArrayRef(dims));
     torch::Tensor grad_x, grad_kernel;
-    if (ctx->needs_input_grad(0)) {
-      grad_x = torch::fft::irfftn(g * kf, at::IntArrayRef(n), at::IntArrayRef(dims));
-      for (int64_t i = 0; i < d; ++i) grad_x = grad_x.narrow(2 + i, left[i], x_sizes[2 + i]);
-    }
     if (ctx->needs_input_grad(1)) {
-      grad_kernel = torch::fft::irfftn((g.conj() * xf).sum(0, true), at::IntArrayRef(n), at::IntArrayRef(dims));
-      for (int64_t i = 0; i < d; ++i) grad_kernel = grad_kernel.narrow(2 + i, 0, k_sizes[2 + i]);
+      grad_kernel = torch::fft::irfftn(padded_spectrum(x, left, n).mul_(g.conj()).sum(0, true), at::IntArrayRef(n),
+                                       at::IntArrayRef(dims));
+      for (size_t i = 0; i < dims.size(); ++i) grad_kernel = grad_kernel.narrow(dims[i], 0, k_sizes[2 + i]);
+    }
+    if (ctx->needs_input_grad(0)) {  // after grad_kernel: g is multiplied in place
+      grad_x = torch::fft::irfftn(g.mul_(kf), at::IntArrayRef(n), at::IntArrayRef(dims));
+      for (size_t i = 0; i < dims.size(); ++i) grad_x = grad_x.narrow(dims[i], left[i], x.size(dims[i]));
     }
     return {grad_x, grad_kernel, torch::Tensor(), torch::Tensor()};
   }

@@ -10,6 +10,20 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+thread_local bool checkpointed_forward = false;
+
+// Sets checkpointed_forward for one scope (the flag goes back to what it was, so nested checkpoints keep it).
+class CheckpointedForward {
+ public:
+  CheckpointedForward() : previous_(checkpointed_forward) { checkpointed_forward = true; }
+  ~CheckpointedForward() { checkpointed_forward = previous_; }
+  CheckpointedForward(const CheckpointedForward&) = delete;
+  CheckpointedForward& operator=(const CheckpointedForward&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // What the backward needs besides tensors; kept in saved_data as a capsule.
 struct Block : torch::CustomClassHolder {
   std::vector<std::shared_ptr<torch::nn::Module>> modules;
@@ -38,6 +52,7 @@ struct Recompute : torch::autograd::Function<Recompute> {
     ctx->saved_data["block"] = c10::IValue::make_capsule(block);
     ctx->saved_data["params"] = static_cast<int64_t>(params.size());
     torch::NoGradGuard no_grad;
+    CheckpointedForward flag;
     return block->fn(x);
   }
 
@@ -86,6 +101,8 @@ struct Recompute : torch::autograd::Function<Recompute> {
 };
 
 }  // namespace
+
+bool in_checkpointed_forward() { return checkpointed_forward; }
 
 torch::Tensor checkpoint(const std::vector<std::shared_ptr<torch::nn::Module>>& modules, BlockFn fn,
                          const torch::Tensor& x) {

@@ -20,4 +20,8 @@ using BlockFn = std::function<torch::Tensor(const torch::Tensor&)>;
 torch::Tensor checkpoint(const std::vector<std::shared_ptr<torch::nn::Module>>& modules, BlockFn fn,
                          const torch::Tensor& x);
 
+// True while checkpoint() runs a block's first forward, the one without grad. A tensor the block hands out to be read
+// after the forward (CKConv's sampled kernel, which LnLoss adds to the loss) must keep its graph all the same.
+bool in_checkpointed_forward();
+
 }  // namespace longconv::nn
