@@ -142,8 +142,7 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   std::vector<int64_t> n(d);
   for (int64_t i = 0; i < d; ++i) n[i] = odd_quirk ? size[i] + ksize[i] - 1 : fast_fft_size(size[i] + ksize[i] - 1);
   if (o.separable() && !odd_quirk) return add_bias(DepthwiseFftConv::apply(x, kernel, left, n), bias);
-  const auto xp = torch::constant_pad_nd(x, spatial_pad(left, std::vector<int64_t>(d, 0)));
-  const auto xf = torch::fft::rfftn(xp, at::IntArrayRef(n), at::IntArrayRef(dims));
+  const auto xf = padded_spectrum(x, left, n);
   const auto kf = torch::fft::rfftn(kernel, at::IntArrayRef(n), at::IntArrayRef(dims)).conj();
   torch::Tensor yf;
   if (o.separable()) {
