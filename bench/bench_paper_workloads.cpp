@@ -2,6 +2,7 @@
 // names): the papers' own configs from configs/, a training step unless the name says infer or sample.
 #include <benchmark/benchmark.h>
 
+#include <string>
 #include <utility>
 
 #include "workload.h"
@@ -54,6 +55,16 @@ const std::pair<const char*, Workload> kWorkloads[] = {
     {"ccnn_scifar_6_380_checkpointed",
      {"ccnn/scifar10_6_380.yaml", {"train.checkpoint_activations=true"}, classification(3, 10, {1024}), 50}},
 };
+
+}  // namespace
+
+const longconv::bench::Workload* longconv::bench::find_workload(const std::string& name) {
+  for (const auto& [n, workload] : kWorkloads)
+    if (name == n) return &workload;
+  return nullptr;
+}
+
+namespace {
 
 // Paper-sized steps take seconds: the default minimum time runs one or a few; compare_official.sh sets its own.
 const bool kRegistered = [] {

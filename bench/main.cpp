@@ -4,9 +4,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <string>
 
+#include "op_profile.h"
 #include "util/runtime.h"
 
 namespace {
@@ -48,10 +51,42 @@ const Target kTargets[] = {
     {"BM_PointCcnnModelNetStepCrop", "BM_PointCcnnModelNetStep", 1.0},
 };
 
+// `--op_profile=NAME [--op_profile_steps=N]` prints NAME's op profile (op_profile.h) instead of benchmarking.
+int op_profile(int argc, char** argv) {
+  std::string name;
+  int steps = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--op_profile=", 0) == 0) {
+      name = arg.substr(13);
+    } else if (arg.rfind("--op_profile_steps=", 0) == 0) {
+      steps = std::atoi(arg.c_str() + 19);
+    } else {
+      std::fprintf(stderr, "longconv_bench: %s does not go with --op_profile\n", arg.c_str());
+      return 2;
+    }
+  }
+  const longconv::bench::Workload* workload = longconv::bench::find_workload(name);
+  if (workload == nullptr) {
+    std::fprintf(stderr, "longconv_bench: --op_profile=%s: no such workload (bench/bench_paper_workloads.cpp)\n",
+                 name.c_str());
+    return 2;
+  }
+  try {
+    longconv::bench::print_op_profile(name, *workload, steps);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "longconv_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   longconv::reexec_with_passive_omp_wait(argv);  // as the CLI runs
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]).rfind("--op_profile=", 0) == 0) return op_profile(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;

@@ -50,6 +50,9 @@ class WorkloadStep {
   data::Batch batch_;
 };
 
+// The workload of bench_paper_workloads.cpp with that name (compare_official.sh's names), or nullptr.
+const Workload* find_workload(const std::string& name);
+
 // Times `workload`'s steps after one untimed step (CCNN's first forward runs the Chang initialisation, and the first
 // step grows the heap: neither is a step's cost).
 void run_workload(benchmark::State& state, const Workload& workload);

@@ -168,6 +168,32 @@ TEST(CKConv, AutoPathPicksDirectForShort1DKernels) {
   EXPECT_FALSE(conv.module->as<longconv::nn::CKConvImpl>()->last_forward_used_fft);
 }
 
+// "auto" (the default) gives the reference rule's outputs: a 65-tap causal kernel over 101 samples is cheaper
+// direct, but the reference's FFT at the odd N = 165 drops a sample (the kept quirk), so auto takes that FFT too; at
+// 100 samples (N even) it takes the direct kernel, equal up to rounding.
+TEST(CKConv, AutoPathGivesTheReferenceRulesOutputs) {
+  torch::manual_seed(9);
+  const std::vector<std::string> common{"net.in_channels=4",   "net.out_channels=4", "net.data_dim=1",
+                                        "conv.causal=true",    "conv.use_fft=true",  "kernel.size=65",
+                                        "mask.init_value=0.75"};
+  auto with = [&](const std::string& path) {
+    auto o = common;
+    o.push_back("conv.path=" + path);
+    return build("SeparableFlexConv", o);
+  };
+  auto reference = with("reference");
+  auto fast = with("auto");
+  longconv::io::load_state_dict(*fast.module, longconv::io::state_dict(*reference.module), "copy");
+  for (const int64_t length : {101, 100}) {
+    const auto x = torch::randn({2, 4, length});
+    const auto yr = reference.forward(x, {});
+    const auto ya = fast.forward(x, {});
+    EXPECT_TRUE(reference.module->as<longconv::nn::CKConvImpl>()->last_forward_used_fft) << length;
+    EXPECT_EQ(fast.module->as<longconv::nn::CKConvImpl>()->last_forward_used_fft, length == 101) << length;
+    EXPECT_LT((yr - ya).abs().max().item<double>(), 1e-5 * yr.abs().max().item<double>()) << length;
+  }
+}
+
 // conv.resolution_change: resample. A smooth 2D signal sampled at 28x28 and at 56x56 (pixel j of the finer image at
 // coordinate j / 2): the finer response, subsampled, matches the coarse one, because the same continuous kernel is
 // sampled on a twice finer grid (65 instead of 33 taps) and the sum rescaled by 1 / 2^2. The reference behaviour

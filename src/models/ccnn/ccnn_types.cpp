@@ -42,7 +42,7 @@ Bindings<CKConvOptions> conv_bindings() {
       .bind("conv.bias", &C::bias, "conv bias")
       .bind("conv.stride", &C::stride, "only 1")
       .bind("conv.path", &C::path, nn::kConvPathNames,
-            "direct or FFT: reference rule, always fft, always direct, or auto (cost)")
+            "direct or FFT: auto (the cheaper, reference outputs), reference (its rule), always fft, always direct")
       .bind("conv.resolution_change", &C::resolution_change, nn::kResolutionChangeNames,
             "at another input resolution: reference (same taps in input units) or resample (same continuous kernel "
             "on a proportionally finer/coarser grid, response rescaled)")

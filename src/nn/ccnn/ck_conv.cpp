@@ -163,14 +163,13 @@ torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
   conv_kernel = kernel;
 
   auto conv = KernelConvOptions().separable(o.separable()).causal(o.causal()).fft_length(FftLength::Fast);
+  bool reference_fft = o.use_fft();
+  if (o.mask())
+    for (int64_t i = 0; i < d; ++i) reference_fft = reference_fft && kernel.size(2 + i) > 50;
   switch (o.path()) {
-    case ConvPath::Reference: {
-      bool fft = o.use_fft();
-      if (o.mask())
-        for (int64_t i = 0; i < d; ++i) fft = fft && kernel.size(2 + i) > 50;
-      conv.fft(fft).fft_length(FftLength::Reference);
+    case ConvPath::Reference:
+      conv.fft(reference_fft).fft_length(FftLength::Reference);
       break;
-    }
     case ConvPath::Fft:
       conv.fft(true);
       break;
@@ -178,6 +177,11 @@ torch::Tensor CKConvImpl::forward(const torch::Tensor& x) {
       conv.fft(false);
       break;
     case ConvPath::Auto: {
+      // The reference's outputs by the cheaper path; where its FFT length changes them, only its FFT gives them.
+      if (reference_fft && reference_fft_quirk(x.sizes(), kernel.sizes())) {
+        conv.fft(true).fft_length(FftLength::Reference);
+        break;
+      }
       const auto cost = kernel_conv_cost(x.sizes(), kernel.sizes(), o.separable());
       conv.fft(cost.fft < cost.direct);
       break;

@@ -35,7 +35,8 @@ enum class ConvPath {
   Reference,  // the reference rule: CKConv -> FFT iff use_fft; FlexConv -> FFT iff use_fft and every kernel dim > 50
   Fft,        // always FFT (exact linear correlation lengths)
   Direct,     // always conv1d/2d/3d
-  Auto,       // whichever kernel_conv_cost estimates cheaper (exact FFT lengths)
+  Auto,       // the reference's outputs by whichever path kernel_conv_cost estimates cheaper: the reference rule's
+              // FFT where its odd 1D length changes the result (reference_fft_quirk), else exact FFT lengths
 };
 extern const EnumNames<ConvPath> kConvPathNames;  // reference, fft, direct, auto
 
@@ -78,7 +79,7 @@ struct CKConvOptions {
   TORCH_ARG(bool, bias) = true;
   TORCH_ARG(int64_t, stride) = 1;  // the reference's argument; only 1 is implemented (there too)
   TORCH_ARG(std::optional<GaussianMaskOptions>, mask) = std::nullopt;  // set: FlexConv
-  TORCH_ARG(ConvPath, path) = ConvPath::Reference;
+  TORCH_ARG(ConvPath, path) = ConvPath::Auto;
   TORCH_ARG(ResolutionChange, resolution_change) = ResolutionChange::Reference;
   // Resample: the input size (last dim) the kernel was trained at; nullopt = train_length (right for size "same").
   TORCH_ARG(std::optional<int64_t>, train_resolution) = std::nullopt;

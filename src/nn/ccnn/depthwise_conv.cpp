@@ -2,6 +2,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <cstring>
@@ -231,6 +232,7 @@ class DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
 }  // namespace
 
 torch::Tensor depthwise_conv(const torch::Tensor& x, const torch::Tensor& kernel, const std::vector<int64_t>& left) {
+  RECORD_FUNCTION("longconv::depthwise_conv", std::vector<c10::IValue>());  // named in op profiles
   const int64_t d = x.dim() - 2;
   TORCH_CHECK(d >= 1 && d <= 3, "depthwise_conv expects x [B, C, *S] with 1-3 spatial dims, got ", x.sizes());
   TORCH_CHECK(kernel.dim() == d + 1 && kernel.size(0) == x.size(1), "depthwise_conv: kernel ", kernel.sizes(),

@@ -1,5 +1,7 @@
 #include "nn/ccnn/kernel_conv.h"
 
+#include <ATen/record_function.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -100,6 +102,7 @@ torch::Tensor add_bias(const torch::Tensor& y, const torch::Tensor& bias) {
 
 torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in, const torch::Tensor& bias,
                           const KernelConvOptions& o) {
+  RECORD_FUNCTION("longconv::kernel_conv", std::vector<c10::IValue>());  // named in op profiles
   const int64_t d = x.dim() - 2;
   TORCH_CHECK(d >= 1 && d <= 3, "kernel_conv expects x [B, C, *S] with 1-3 spatial dims, got ", x.sizes());
   TORCH_CHECK(kernel_in.dim() == x.dim() && kernel_in.size(1) == x.size(1), "kernel_conv: kernel ", kernel_in.sizes(),
@@ -138,7 +141,7 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   const auto dims = spatial_dims(d);
   // Any length >= L + K - 1 gives the linear correlation, so the fast length serves everywhere except where the
   // reference's odd 1D length changes the result (below). An exact N with a large prime factor is several times slower.
-  const bool odd_quirk = d == 1 && o.fft_length() == FftLength::Reference && (size[0] + ksize[0] - 1) % 2 == 1;
+  const bool odd_quirk = o.fft_length() == FftLength::Reference && reference_fft_quirk(x.sizes(), kernel.sizes());
   std::vector<int64_t> n(d);
   for (int64_t i = 0; i < d; ++i) n[i] = odd_quirk ? size[i] + ksize[i] - 1 : fast_fft_size(size[i] + ksize[i] - 1);
   if (o.separable() && !odd_quirk) return add_bias(DepthwiseFftConv::apply(x, kernel, left, n), bias);
@@ -158,6 +161,12 @@ torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel_in
   torch::Tensor y = torch::fft::irfftn(yf, at::IntArrayRef(out_n), at::IntArrayRef(dims));
   for (int64_t i = 0; i < d; ++i) y = y.narrow(2 + i, 0, size[i]);
   return add_bias(y, bias);
+}
+
+bool reference_fft_quirk(at::IntArrayRef x_sizes, at::IntArrayRef kernel_sizes) {
+  if (x_sizes.size() != 3) return false;
+  const int64_t k = kernel_sizes.back() + (kernel_sizes.back() % 2 == 0 ? 1 : 0);
+  return (x_sizes.back() + k - 1) % 2 == 1;
 }
 
 ConvCost kernel_conv_cost(at::IntArrayRef x_sizes, at::IntArrayRef kernel_sizes, bool separable) {

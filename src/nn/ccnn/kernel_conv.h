@@ -25,6 +25,10 @@ struct KernelConvOptions {
 torch::Tensor kernel_conv(const torch::Tensor& x, const torch::Tensor& kernel, const torch::Tensor& bias,
                           const KernelConvOptions& options);
 
+// Whether FftLength::Reference changes the result for these shapes: 1D with an odd N = L + K' - 1 (K' the kernel's
+// length after an even kernel gets its zero tap), where the reference's irfft returns N - 1 samples.
+bool reference_fft_quirk(at::IntArrayRef x_sizes, at::IntArrayRef kernel_sizes);
+
 // Rough relative times of one forward on the direct and the FFT path, for choosing between them ("auto").
 struct ConvCost {
   double direct, fft;

@@ -1,6 +1,7 @@
 #include "nn/common/pointwise_linear.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <cmath>
 
@@ -88,6 +89,7 @@ PointwiseLinearImpl::PointwiseLinearImpl(int64_t in_channels, int64_t out_channe
 }
 
 torch::Tensor PointwiseLinearImpl::forward(const torch::Tensor& x) {
+  RECORD_FUNCTION("longconv::pointwise_linear", std::vector<c10::IValue>());  // named in op profiles
   TORCH_CHECK(x.dim() == weight.dim() && x.size(1) == weight.size(1), "PointwiseLinear expects [B, ", weight.size(1),
               ", ...] with ", weight.dim() - 2, " spatial dims, got ", x.sizes());
   const auto flat = x.flatten(2);  // [B, in, S]

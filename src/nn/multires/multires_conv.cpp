@@ -2,6 +2,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 namespace longconv::nn {
 
@@ -273,6 +274,7 @@ class MultiresConvFunction : public torch::autograd::Function<MultiresConvFuncti
 
 torch::Tensor multires_conv(const torch::Tensor& x, const torch::Tensor& h0, const torch::Tensor& h1,
                             const torch::Tensor& w, const MixPlan& plan) {
+  RECORD_FUNCTION("longconv::multires_conv", std::vector<c10::IValue>());  // named in op profiles
   check_inputs(x, h0, h1, w, plan);
   const bool fused = x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble) &&
                      h0.scalar_type() == x.scalar_type() && h1.scalar_type() == x.scalar_type() &&
