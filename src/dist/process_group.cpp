@@ -280,8 +280,16 @@ void ProcessGroup::on_rank0(const std::string& key, const std::function<void()>&
       error = std::current_exception();
     }
     store_->set(k, std::vector<uint8_t>(outcome.begin(), outcome.end()));
-    if (error) std::rethrow_exception(error);
-    return;
+    if (!error) return;
+    // Rank 0 serves the store: leaving now could close it before the other ranks read the failure, and they would
+    // report a lost rank 0 instead of its message. A rank that died cannot read it: the wait's failure is dropped.
+    std::vector<std::string> read;
+    for (int r = 1; r < size(); ++r) read.push_back(fmt::format("{}/read/{}", k, r));
+    try {
+      store_->wait(read);
+    } catch (const std::exception&) {
+    }
+    std::rethrow_exception(error);
   }
   std::vector<uint8_t> v;
   try {
@@ -290,7 +298,12 @@ void ProcessGroup::on_rank0(const std::string& key, const std::function<void()>&
     fail("waiting for rank 0 (" + key + ")", std::current_exception());
   }
   const std::string outcome(v.begin(), v.end());
-  if (outcome != "ok") throw std::runtime_error(fmt::format("rank {}: rank 0 failed: {}", rank(), outcome));
+  if (outcome == "ok") return;
+  try {
+    store_->set(fmt::format("{}/read/{}", k, rank()), std::vector<uint8_t>{1});
+  } catch (const std::exception&) {  // rank 0 stopped waiting: its failure is what this rank reports either way
+  }
+  throw std::runtime_error(fmt::format("rank {}: rank 0 failed: {}", rank(), outcome));
 }
 
 std::unique_ptr<ProcessGroup> process_group_from_environment(const DistOptions& options, const torch::Device& device) {

@@ -2,6 +2,7 @@
 // (two threads of this process) for the collectives and the gradient reducer.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <thread>
@@ -101,6 +102,8 @@ TEST(ProcessGroup, SumsGathersAndSharesRankZerosFailure) {
     // Rank 0 has 2 rows, rank 1 has 1.
     const torch::Tensor rows = g.allgather_rows(torch::full({2 - g.rank(), 2}, static_cast<float>(g.rank())));
     EXPECT_TRUE(rows.equal(torch::tensor({0.f, 0.f, 0.f, 0.f, 1.f, 1.f}).reshape({3, 2})));
+    // Rank 1 asks late: rank 0, which serves the store, must still be there to hand it the failure.
+    if (g.rank() == 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
     try {
       g.on_rank0("refuse", [] { throw std::runtime_error("out_dir holds a previous run"); });
       ADD_FAILURE() << "rank " << g.rank() << " went on";
