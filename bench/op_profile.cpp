@@ -76,18 +76,18 @@ void print_op_profile(const std::string& name, const Workload& workload, int ste
       step();
     }
   }
-  const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double per_step_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / steps;
   std::map<std::string, OpTime> times = self_times(lists);
   const double step_self_ms = times["workload_step"].self_us / 1e3 / steps;  // between ops: Python-free glue
   times.erase("workload_step");
   std::vector<std::pair<std::string, OpTime>> rows(times.begin(), times.end());
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.self_us > b.second.self_us; });
   std::printf("op profile of %s: %d steps, %.1f ms per step with the profiler on, %d threads\n", name.c_str(), steps,
-              wall_ms / steps, at::get_num_threads());
+              per_step_ms, at::get_num_threads());
   std::printf("self time of each op or autograd node on the steps' thread (worker threads' time is inside it)\n");
   std::printf("%-56s %10s %12s %7s\n", "op", "calls/step", "ms/step", "share");
   double shown = 0;
-  const double per_step_ms = wall_ms / steps;
   for (const auto& [op, t] : rows) {
     const double ms = t.self_us / 1e3 / steps;
     if (ms < 0.005 * per_step_ms) break;
