@@ -11,7 +11,8 @@
 # CCNN-4,140 net at 64 channels x 4 blocks, dropout 0.1, lr 0.01, weight decay 0. The official side is
 # bench/official/train_fmnist.py (the official modules in that loop).
 # Env: MODELS ("multires ccnn"), SEEDS ("0 1 2"), OFFICIAL_SEEDS ("0"), OFFICIAL_STEPS (450), THREADS (all cores),
-# PYTHON (/usr/bin/python3). Without an official repository its model is skipped, saying so.
+# ROWS ("equal_steps equal_time": the longconv rows to run), PYTHON (/usr/bin/python3). Without an official
+# repository its model is skipped, saying so.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
@@ -23,6 +24,11 @@ seeds="${SEEDS:-0 1 2}"
 official_seeds="${OFFICIAL_SEEDS:-0}"
 official_steps="${OFFICIAL_STEPS:-450}"
 threads="${THREADS:-$(nproc)}"
+rows="${ROWS:-equal_steps equal_time}"
+for row in $rows; do
+  [[ $row == equal_steps || $row == equal_time ]] ||
+    { echo "time_to_accuracy.sh: ROWS holds '$row'; expected equal_steps and/or equal_time" >&2; exit 1; }
+done
 python="${PYTHON:-/usr/bin/python3}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -79,13 +85,14 @@ for model in $models; do
   # longconv's step time, calibrated on 60 steps of seed 0
   read -r _ cal_secs _ < <(longconv_run "$model" 0 60)
   steps=$(awk -v b="$budget" -v c="$cal_secs" 'BEGIN {printf "%d", b / (c / 60)}')
-  for run_steps in "$official_steps" "$steps"; do
+  for row in $rows; do
+    run_steps=$([[ $row == equal_steps ]] && echo "$official_steps" || echo "$steps")
     secs=() accs=()
     for s in $seeds; do
       read -r done_steps t acc < <(longconv_run "$model" "$s" "$run_steps")
       secs+=("$t") accs+=("$acc")
     done
-    label=$([[ $run_steps == "$official_steps" ]] && echo "longconv, equal steps" || echo "longconv, equal time")
+    label="longconv, ${row/_/ }"
     echo "| $model | $label | $done_steps | $(printf '%s\n' "${secs[@]}" | mean_sd) | $(printf '%s\n' "${accs[@]}" | mean_sd) ($seeds) |"
   done
 done

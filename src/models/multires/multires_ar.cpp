@@ -21,7 +21,7 @@ void MultiresARImpl::reset() {
   encoder = register_input_encoder(*this, o.stack(), o.d_input());
   blocks = register_residual_blocks(*this, o.stack(), /*output_conv=*/true);
   d_output = mixture_channels(o.d_input(), o.nr_logistic_mix());
-  decoder = register_module("decoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(o.stack().d_model(), d_output, 1)));
+  decoder = register_module("decoder", nn::PointwiseLinear(o.stack().d_model(), d_output, /*data_dim=*/1));
 }
 
 torch::Tensor MultiresARImpl::forward(const torch::Tensor& x) {

@@ -34,7 +34,7 @@ class MultiresARImpl : public torch::nn::Cloneable<MultiresARImpl> {
   int64_t d_output = 0;
   InputEncoder encoder;
   ResidualBlocks blocks;
-  torch::nn::Conv1d decoder{nullptr};
+  nn::PointwiseLinear decoder{nullptr};
 };
 TORCH_MODULE(MultiresAR);
 

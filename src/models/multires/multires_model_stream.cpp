@@ -20,9 +20,9 @@ ResidualBlocksStream::ResidualBlocksStream(ResidualBlocks blocks, int64_t batch,
     nn::MultiresLayer conv(blocks.seq_layers->ptr<nn::MultiresLayerImpl>(i));
     nn::MultiresConvStream stream(conv->plan, batch, conv->options.d_model(), dtype);
     auto* mixing = blocks.mixing_layers[i]->as<torch::nn::Sequential>();
-    torch::nn::Conv1d mix_out{nullptr};
-    if (mixing->size() == 4) mix_out = torch::nn::Conv1d(mixing->ptr<torch::nn::Conv1dImpl>(3));
-    layers_.push_back({conv, std::move(stream), torch::nn::Conv1d(mixing->ptr<torch::nn::Conv1dImpl>(0)), mix_out,
+    nn::PointwiseLinear mix_out{nullptr};
+    if (mixing->size() == 4) mix_out = nn::PointwiseLinear(mixing->ptr<nn::PointwiseLinearImpl>(3));
+    layers_.push_back({conv, std::move(stream), nn::PointwiseLinear(mixing->ptr<nn::PointwiseLinearImpl>(0)), mix_out,
                        blocks.norms->ptr(i)});
   }
 }
@@ -39,7 +39,7 @@ torch::Tensor ResidualBlocksStream::step(torch::Tensor h) {
   return h;
 }
 
-torch::Tensor pointwise(const torch::nn::Conv1d& conv, const torch::Tensor& x) {
+torch::Tensor pointwise(const nn::PointwiseLinear& conv, const torch::Tensor& x) {
   return torch::linear(x, conv->weight.squeeze(-1), conv->bias);
 }
 

@@ -24,15 +24,15 @@ class ResidualBlocksStream {
   struct Layer {
     nn::MultiresLayer conv{nullptr};
     nn::MultiresConvStream stream;
-    torch::nn::Conv1d mix_in{nullptr}, mix_out{nullptr};  // mixing: mix_in -> GLU -> Dropout1d [-> mix_out]
+    nn::PointwiseLinear mix_in{nullptr}, mix_out{nullptr};  // mixing: mix_in -> GLU -> Dropout1d [-> mix_out]
     std::shared_ptr<torch::nn::Module> norm;
   };
   bool batchnorm_ = false;
   std::vector<Layer> layers_;
 };
 
-// A kernel-size-1 Conv1d at one position: x [B, in_channels] -> [B, out_channels].
-torch::Tensor pointwise(const torch::nn::Conv1d& conv, const torch::Tensor& x);
+// A 1x1 convolution at one position: x [B, in_channels] -> [B, out_channels].
+torch::Tensor pointwise(const nn::PointwiseLinear& conv, const torch::Tensor& x);
 
 // The encoder at one position: x [B, d_input] floats or [B] int64 tokens -> [B, d_model].
 torch::Tensor encode_position(InputEncoder& encoder, const torch::Tensor& x);

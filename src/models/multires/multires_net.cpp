@@ -78,7 +78,7 @@ InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStac
   InputEncoder e;
   e.d_input = d_input;
   if (stack.encoder() == InputEncoderType::Linear)
-    e.linear = owner.register_module("encoder", torch::nn::Conv1d(torch::nn::Conv1dOptions(d_input, d_model, 1)));
+    e.linear = owner.register_module("encoder", nn::PointwiseLinear(d_input, d_model, /*data_dim=*/1));
   else
     e.embedding = owner.register_module("encoder", torch::nn::Embedding(*stack.n_tokens(), d_model));
   return e;
@@ -113,9 +113,9 @@ ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const Residual
   b.norms = owner.register_module("norms", torch::nn::ModuleList());
   for (int64_t i = 0; i < stack.n_layers(); ++i) {
     b.seq_layers->push_back(nn::MultiresLayer(layer));
-    torch::nn::Sequential mixing(torch::nn::Conv1d(torch::nn::Conv1dOptions(d, 2 * d, 1)),
+    torch::nn::Sequential mixing(nn::PointwiseLinear(d, 2 * d, /*data_dim=*/1),
                                  torch::nn::GLU(torch::nn::GLUOptions(-2)), nn::Dropout1d(layer.dropout()));
-    if (output_conv) mixing->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(d, d, 1)));
+    if (output_conv) mixing->push_back(nn::PointwiseLinear(d, d, /*data_dim=*/1));
     b.mixing_layers->push_back(mixing);
     if (batchnorm) {
       b.norms->push_back(nn::BatchNorm(d));

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "nn/common/pointwise_linear.h"
 #include "nn/multires/multires_layer.h"
 #include "util/enum_names.h"
 
@@ -54,7 +55,7 @@ nn::MultiresLayerOptions multires_layer_options(const ResidualStackOptions& stac
 // The input encoder MultiresNet and MultiresAR share, registered on `owner` as "encoder": Conv1d(d_input, d_model, 1)
 // over floats [B, d_input, L] ("linear") or Embedding(n_tokens, d_model) over int64 tokens [B, L] ("embedding").
 struct InputEncoder {
-  torch::nn::Conv1d linear{nullptr};
+  nn::PointwiseLinear linear{nullptr};
   torch::nn::Embedding embedding{nullptr};
   int64_t d_input = 0;
 
@@ -65,7 +66,9 @@ InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStac
 
 // The residual blocks MultiresNet and MultiresAR share, registered on `owner` as seq_layers.i, mixing_layers.i
 // (Conv1d(d, 2d, 1) -> GLU(-2) -> Dropout1d, then Conv1d(d, d, 1) when `output_conv`: MultiresAR's mixing) and
-// norms.i (BatchNorm1d or LayerNorm over channels), built layer by layer in the reference's order.
+// norms.i (BatchNorm1d or LayerNorm over channels), built layer by layer in the reference's order. The reference's
+// kernel-size-1 Conv1d layers (encoder, mixing, MultiresAR's decoder) are nn::PointwiseLinear: the same keys and
+// init, and one GEMM per example where LibTorch's conv1d ran at half the cores' peak.
 struct ResidualBlocks {
   torch::nn::ModuleList seq_layers{nullptr}, mixing_layers{nullptr}, norms{nullptr};
   bool batchnorm = false;

@@ -1,5 +1,6 @@
-// The reference's Linear1d/2d/3d: a 1x1 convolution over [B, C, *spatial] (weight [out, in, 1, ...]) with PyTorch's
-// default Conv init, computed as one matrix product over the flattened positions.
+// A 1x1 convolution over [B, C, *spatial] (weight [out, in, 1, ...]) with PyTorch's default Conv init, computed as
+// one matrix product over the flattened positions: CCNN's Linear1d/2d/3d and MultiresNet's kernel-size-1 Conv1d
+// layers (same state_dict keys and shapes, same seeded init).
 #pragma once
 
 #include <torch/torch.h>
