@@ -267,6 +267,7 @@ std::vector<std::string> ProcessGroup::allgather_bytes(const std::string& key, c
 
 void ProcessGroup::on_rank0(const std::string& key, const std::function<void()>& action) {
   const std::string k = "rank0/" + key;
+  const auto read_key = [&k](int r) { return fmt::format("{}/read/{}", k, r); };  // rank r has read a failure
   if (rank() == 0) {
     std::string outcome = "ok";
     std::exception_ptr error;
@@ -284,7 +285,7 @@ void ProcessGroup::on_rank0(const std::string& key, const std::function<void()>&
     // Rank 0 serves the store: leaving now could close it before the other ranks read the failure, and they would
     // report a lost rank 0 instead of its message. A rank that died cannot read it: the wait's failure is dropped.
     std::vector<std::string> read;
-    for (int r = 1; r < size(); ++r) read.push_back(fmt::format("{}/read/{}", k, r));
+    for (int r = 1; r < size(); ++r) read.push_back(read_key(r));
     try {
       store_->wait(read);
     } catch (const std::exception&) {
@@ -300,7 +301,7 @@ void ProcessGroup::on_rank0(const std::string& key, const std::function<void()>&
   const std::string outcome(v.begin(), v.end());
   if (outcome == "ok") return;
   try {
-    store_->set(fmt::format("{}/read/{}", k, rank()), std::vector<uint8_t>{1});
+    store_->set(read_key(rank()), std::vector<uint8_t>{1});
   } catch (const std::exception&) {  // rank 0 stopped waiting: its failure is what this rank reports either way
   }
   throw std::runtime_error(fmt::format("rank {}: rank 0 failed: {}", rank(), outcome));
