@@ -2,6 +2,7 @@
 
 #include "nn/common/activation_checkpoint.h"
 #include "nn/common/batch_norm.h"
+#include "nn/common/channel_layer_norm.h"
 #include "nn/common/dropout1d.h"
 
 namespace longconv::models {
@@ -56,9 +57,11 @@ torch::Tensor masked_mean_pool(const torch::Tensor& x, const torch::Tensor& leng
   return (mask.unsqueeze(1) * x).sum(-1) / len.unsqueeze(1).to(x.scalar_type());
 }
 
-torch::Tensor apply_channel_norm(torch::nn::Module& norm, const torch::Tensor& x, bool batchnorm) {
-  if (batchnorm) return norm.as<nn::BatchNorm>()->forward(x);
-  return norm.as<torch::nn::LayerNorm>()->forward(x.transpose(-1, -2)).transpose(-1, -2);
+torch::Tensor add_channel_norm(torch::nn::Module& norm, const torch::Tensor& z, const torch::Tensor& h,
+                               bool batchnorm) {
+  if (batchnorm) return norm.as<nn::BatchNorm>()->forward(z + h);
+  const auto& ln = *norm.as<torch::nn::LayerNorm>();
+  return nn::add_channel_layer_norm(z, h, ln.weight, ln.bias, ln.options.eps());
 }
 
 torch::Tensor InputEncoder::forward(const torch::Tensor& x) {
@@ -87,7 +90,7 @@ InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStac
 torch::Tensor ResidualBlocks::forward(size_t i, const torch::Tensor& h) {
   auto z = seq_layers[i]->as<nn::MultiresLayer>()->forward(h);
   z = mixing_layers[i]->as<torch::nn::Sequential>()->forward(z);
-  return apply_channel_norm(*norms[i], z + h, batchnorm);
+  return add_channel_norm(*norms[i], z, h, batchnorm);
 }
 
 torch::Tensor ResidualBlocks::forward(torch::Tensor h) {

@@ -100,7 +100,8 @@ class MultiresNetImpl : public torch::nn::Cloneable<MultiresNetImpl> {
 };
 TORCH_MODULE(MultiresNet);
 
-// Norm over channels of [B, C, L]: BatchNorm1d directly, LayerNorm over C via a transpose (utils.apply_norm).
-torch::Tensor apply_channel_norm(torch::nn::Module& norm, const torch::Tensor& x, bool batchnorm);
+// norm(z + h) over the channels of [B, C, L] (utils.apply_norm): BatchNorm1d directly, LayerNorm over C as one
+// fused pass with the residual add (nn/common/channel_layer_norm.h).
+torch::Tensor add_channel_norm(torch::nn::Module& norm, const torch::Tensor& z, const torch::Tensor& h, bool batchnorm);
 
 }  // namespace longconv::models

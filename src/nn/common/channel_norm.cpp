@@ -1,6 +1,7 @@
 #include "nn/common/channel_norm.h"
 
 #include "nn/common/batch_norm.h"
+#include "nn/common/channel_layer_norm.h"
 
 namespace longconv::nn {
 
@@ -11,7 +12,9 @@ ChannelLayerNormImpl::ChannelLayerNormImpl(int64_t channels) {
   ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
 }
 
-torch::Tensor ChannelLayerNormImpl::forward(const torch::Tensor& x) { return ln(x.transpose(1, -1)).transpose(-1, 1); }
+torch::Tensor ChannelLayerNormImpl::forward(const torch::Tensor& x) {
+  return channel_layer_norm(x, ln->weight, ln->bias, ln->options.eps());
+}
 
 torch::nn::AnyModule make_channel_norm(ChannelNorm norm, int64_t channels, int64_t data_dim) {
   TORCH_CHECK(data_dim >= 1 && data_dim <= 3, "make_channel_norm: data_dim must be 1, 2 or 3, got ", data_dim);

@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
 
+#include "nn/multires/multires_conv_fading.h"
+
 namespace longconv::nn {
 
 const EnumNames<TreeSelect> kTreeSelectNames = {{"fading", TreeSelect::Fading}, {"uniform", TreeSelect::Uniform}};
@@ -245,8 +247,12 @@ class MultiresConvFunction : public torch::autograd::Function<MultiresConvFuncti
     ctx->save_for_backward({xc, h0c, h1c, wc});
     ctx->saved_data["plan"] = pack_plan(plan);
     auto y = torch::empty_like(xc);
-    AT_DISPATCH_FLOATING_TYPES(xc.scalar_type(), "multires_conv_forward",
-                               [&] { forward_rows<scalar_t>(xc, h0c, h1c, wc, plan, y); });
+    if (is_fading_plan(plan)) {
+      fading_forward(xc, h0c, h1c, wc, plan, y);
+    } else {
+      AT_DISPATCH_FLOATING_TYPES(xc.scalar_type(), "multires_conv_forward",
+                                 [&] { forward_rows<scalar_t>(xc, h0c, h1c, wc, plan, y); });
+    }
     return y;
   }
 
@@ -264,8 +270,12 @@ class MultiresConvFunction : public torch::autograd::Function<MultiresConvFuncti
     auto dh0 = torch::zeros({b, c, plan.kernel_size}, x.options());
     auto dh1 = torch::zeros({b, c, plan.kernel_size}, x.options());
     auto dw = torch::zeros({b, c, plan.columns()}, x.options());
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "multires_conv_backward",
-                               [&] { backward_rows<scalar_t>(x, h0, h1, w, plan, gy, gx, dh0, dh1, dw); });
+    if (is_fading_plan(plan)) {
+      fading_backward(x, h0, h1, w, plan, gy, gx, dh0, dh1, dw);
+    } else {
+      AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "multires_conv_backward",
+                                 [&] { backward_rows<scalar_t>(x, h0, h1, w, plan, gy, gx, dh0, dh1, dw); });
+    }
     return {gx, dh0.sum(0).unsqueeze(1), dh1.sum(0).unsqueeze(1), dw.sum(0), torch::Tensor()};
   }
 };

@@ -55,7 +55,8 @@ std::vector<MixTerm> mix_terms(const MixPlan& plan);
 MixPlan make_mix_plan(TreeSelect select, int64_t depth, int64_t kernel_size, int64_t memory_size);
 
 // Fused CPU kernel (float32/float64) with its own backward: one pass per row keeps the whole tree in cache, where
-// LibTorch's grouped dilated conv1d is slow. Other devices and dtypes use multires_conv_aten.
+// LibTorch's grouped dilated conv1d is slow; fading plans take multires_conv_fading.h's kernel. Other devices and
+// dtypes use multires_conv_aten.
 torch::Tensor multires_conv(const torch::Tensor& x, const torch::Tensor& h0, const torch::Tensor& h1,
                             const torch::Tensor& w, const MixPlan& plan);
 
