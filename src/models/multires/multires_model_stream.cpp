@@ -2,6 +2,7 @@
 
 #include "nn/common/batch_norm.h"
 #include "nn/common/gelu.h"
+#include "nn/common/glu.h"
 
 namespace longconv::models {
 namespace {
@@ -30,7 +31,7 @@ ResidualBlocksStream::ResidualBlocksStream(ResidualBlocks blocks, int64_t batch,
 torch::Tensor ResidualBlocksStream::step(torch::Tensor h) {
   for (auto& layer : layers_) {
     // Dropout and Dropout1d are the identity in eval mode.
-    auto z = torch::glu(
+    auto z = nn::glu(
         pointwise(layer.mix_in, nn::gelu(layer.stream.step(h, layer.conv->h0, layer.conv->h1, layer.conv->w))), -1);
     if (layer.mix_out) z = pointwise(layer.mix_out, z);
     z = z + h;

@@ -4,6 +4,7 @@
 #include "nn/common/batch_norm.h"
 #include "nn/common/channel_layer_norm.h"
 #include "nn/common/dropout1d.h"
+#include "nn/common/glu.h"
 
 namespace longconv::models {
 
@@ -116,8 +117,8 @@ ResidualBlocks register_residual_blocks(torch::nn::Module& owner, const Residual
   b.norms = owner.register_module("norms", torch::nn::ModuleList());
   for (int64_t i = 0; i < stack.n_layers(); ++i) {
     b.seq_layers->push_back(nn::MultiresLayer(layer));
-    torch::nn::Sequential mixing(nn::PointwiseLinear(d, 2 * d, /*data_dim=*/1),
-                                 torch::nn::GLU(torch::nn::GLUOptions(-2)), nn::Dropout1d(layer.dropout()));
+    torch::nn::Sequential mixing(nn::PointwiseLinear(d, 2 * d, /*data_dim=*/1), nn::Glu(-2),
+                                 nn::Dropout1d(layer.dropout()));
     if (output_conv) mixing->push_back(nn::PointwiseLinear(d, d, /*data_dim=*/1));
     b.mixing_layers->push_back(mixing);
     if (batchnorm) {

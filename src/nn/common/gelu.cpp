@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "nn/common/cpu_kernel.h"
+#include "nn/common/fast_exp.h"
 
 namespace longconv::nn {
 namespace {
@@ -37,29 +37,7 @@ inline float erf_of(float a) {
   return x * p / q;
 }
 
-// exp(a) for a <= 0: 2^n exp(r) with |r| <= ln2 / 2 and a degree-7 polynomial (relative error < 1e-8); straight-line
-// code so the loops below vectorise.
-inline float exp_of(float a) {
-  const float x = a < -87.0f ? -87.0f : a;
-  const int32_t k = static_cast<int32_t>(x * 1.44269504088896341f + 128.5f) - 128;  // round(x log2 e); the sum is >= 0
-  const float n = static_cast<float>(k);
-  const float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
-  float p = 1.0f / 5040;
-  p = p * r + 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const int32_t bits = (k + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
 inline double erf_of(double x) { return std::erf(x); }
-inline double exp_of(double x) { return std::exp(x); }
 
 template <typename T>
 void gelu_forward_range(const T* __restrict x, T* __restrict y, int64_t begin, int64_t end) {
