@@ -15,13 +15,15 @@ std::pair<torch::Tensor, torch::Tensor> value_and_grad(const std::function<torch
   return {y.detach(), dx};
 }
 
+torch::Tensor ours(const torch::Tensor& x) { return longconv::nn::gelu(x); }
+
 TEST(Gelu, Float32MatchesExactGelu) {
   // Dense over [-12, 12] (both tails, the erf clamp at |x / sqrt 2| = 4, and zero) plus wide random values.
   const auto x =
       torch::cat({torch::linspace(-12, 12, 200001, torch::kDouble), torch::randn({10000}, torch::kDouble) * 30});
   const auto g = torch::randn_like(x);
   const auto [y_ref, dx_ref] = value_and_grad([](const torch::Tensor& t) { return torch::gelu(t); }, x, g);
-  const auto [y, dx] = value_and_grad(longconv::nn::gelu, x.to(torch::kFloat), g.to(torch::kFloat));
+  const auto [y, dx] = value_and_grad(ours, x.to(torch::kFloat), g.to(torch::kFloat));
   const auto scale = 1 + x.abs();
   EXPECT_LT(((y.to(torch::kDouble) - y_ref).abs() / scale).max().item<double>(), 1e-6);
   EXPECT_LT(((dx.to(torch::kDouble) - dx_ref).abs() / (1 + g.abs())).max().item<double>(), 1e-6);
@@ -31,7 +33,7 @@ TEST(Gelu, Float64IsExact) {
   const auto x = torch::randn({7, 33}, torch::kDouble) * 4;
   const auto g = torch::randn_like(x);
   const auto [y_ref, dx_ref] = value_and_grad([](const torch::Tensor& t) { return torch::gelu(t); }, x, g);
-  const auto [y, dx] = value_and_grad(longconv::nn::gelu, x, g);
+  const auto [y, dx] = value_and_grad(ours, x, g);
   EXPECT_LT((y - y_ref).abs().max().item<double>(), 1e-14);
   EXPECT_LT((dx - dx_ref).abs().max().item<double>(), 1e-14);
 }
@@ -40,9 +42,39 @@ TEST(Gelu, StridedInput) {
   const auto x = torch::randn({16, 9}, torch::kDouble).t();
   const auto g = torch::randn_like(x);
   const auto [y_ref, dx_ref] = value_and_grad([](const torch::Tensor& t) { return torch::gelu(t); }, x, g);
-  const auto [y, dx] = value_and_grad(longconv::nn::gelu, x, g);
+  const auto [y, dx] = value_and_grad(ours, x, g);
   EXPECT_LT((y - y_ref).abs().max().item<double>(), 1e-14);
   EXPECT_LT((dx - dx_ref).abs().max().item<double>(), 1e-14);
+}
+
+// A channel dropout's scale folded into the pass: gelu(x) * scale, and its gradient, on [B, C, *] of both dtypes.
+TEST(Gelu, ChannelScaleMatchesGeluTimesScale) {
+  for (const auto dtype : {torch::kDouble, torch::kFloat}) {
+    const auto x = torch::randn({3, 4, 7, 5}, dtype) * 3;
+    const auto scale = torch::randint(0, 2, {3, 4, 1}, dtype) / 0.9;
+    const auto g = torch::randn_like(x);
+    const auto [y_ref, dx_ref] =
+        value_and_grad([&](const torch::Tensor& t) { return longconv::nn::gelu(t) * scale.unsqueeze(-1); }, x, g);
+    const auto [y, dx] = value_and_grad(
+        [&](const torch::Tensor& t) {
+          return longconv::nn::gelu(t, scale.view({3, 4, 1}));
+        },
+        x, g);
+    const double tol = dtype == torch::kDouble ? 1e-14 : 1e-6;
+    EXPECT_LT((y - y_ref).abs().max().item<double>(), tol);
+    EXPECT_LT((dx - dx_ref).abs().max().item<double>(), tol);
+  }
+}
+
+TEST(Gelu, RejectsChannelScaleOfAnotherShape) {
+  try {
+    longconv::nn::gelu(torch::randn({2, 3, 4}), torch::ones({2, 4, 1}));
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("must have shape [B, C, 1], got [2, 4, 1]"),
+              std::string::npos)
+        << e.what_without_backtrace();
+  }
 }
 
 }  // namespace

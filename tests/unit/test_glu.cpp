@@ -50,4 +50,22 @@ TEST(Glu, RejectsOddSize) {
   }
 }
 
+// A channel dropout's scale folded into the pass, for the mixing layers' dim -2 and for the last dim.
+TEST(Glu, ChannelScaleMatchesGluTimesScale) {
+  const auto scale = torch::randint(0, 2, {3, 4, 1}, torch::kDouble) / 0.9;
+  for (const auto& [shape, dim] :
+       std::vector<std::pair<std::vector<int64_t>, int64_t>>{{{3, 8, 50}, -2}, {{3, 4, 100}, -1}}) {
+    const auto x = torch::randn(shape, torch::kDouble) * 4;
+    auto half = shape;
+    half[dim + 3] /= 2;
+    const auto g = torch::randn(half, torch::kDouble);
+    const auto [y_ref, dx_ref] = value_and_grad(false, x, dim, g * scale);
+    const auto xr = x.clone().requires_grad_(true);
+    const auto y = longconv::nn::glu(xr, dim, scale);
+    const auto dx = torch::autograd::grad({y}, {xr}, {g})[0];
+    EXPECT_LT((y - y_ref * scale).abs().max().item<double>(), 1e-14) << "dim " << dim;
+    EXPECT_LT((dx - dx_ref).abs().max().item<double>(), 1e-14) << "dim " << dim;
+  }
+}
+
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "nn/common/gelu.h"
 #include "nn/multires/multires_layer.h"
 #include "support/helpers.h"
 
@@ -30,4 +31,22 @@ TEST(MultiresLayer, ForwardChecksTheInputFirst) {
   EXPECT_NE(error_of([&] { layer->forward(torch::ones({2, 3, 8}, torch::kLong)); }).find("Long"), std::string::npos);
   EXPECT_NE(error_of([&] { layer->forward(torch::randn({2, 3, 0})); }).find("got [2, 3, 0]"), std::string::npos);
   EXPECT_EQ(layer->forward(torch::randn({2, 3, 8})).sizes(), (std::vector<int64_t>{2, 3, 8}));
+}
+
+// In training the layer applies Dropout1d inside the GELU pass: the same draws, the same values as the modules one
+// after the other.
+TEST(MultiresLayer, TrainingDropoutMatchesTheModulesInTurn) {
+  MultiresLayer layer(MultiresLayerOptions(6).kernel_size(2).depth(3).dropout(0.5));
+  layer->train();
+  const auto x = torch::randn({4, 6, 20});
+  torch::manual_seed(3);
+  const auto fused = layer->forward(x);
+  torch::manual_seed(3);
+  const auto y = longconv::nn::multires_conv(x, layer->h0, layer->h1, layer->w, layer->plan);
+  const auto in_turn = layer->dropout->forward(longconv::nn::gelu(y));
+  EXPECT_TRUE(torch::allclose(fused, in_turn, 1e-6, 1e-7));
+  // Some channels dropped, some kept: the check above saw both.
+  const auto dropped = (in_turn.abs().sum(-1) == 0).sum().item<int64_t>();
+  EXPECT_GT(dropped, 0);
+  EXPECT_LT(dropped, 24);
 }

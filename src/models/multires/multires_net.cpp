@@ -88,9 +88,22 @@ InputEncoder register_input_encoder(torch::nn::Module& owner, const ResidualStac
   return e;
 }
 
+namespace {
+
+// mixing_layers.i: GLU then Dropout1d in one pass (the modules stay in the Sequential, as the reference's are).
+torch::Tensor mixing_forward(torch::nn::SequentialImpl& mixing, const torch::Tensor& x) {
+  auto z = mixing.ptr<nn::PointwiseLinearImpl>(0)->forward(x);
+  const int64_t d = z.size(1) / 2;
+  z = nn::glu(z, -2, mixing.ptr<nn::Dropout1dImpl>(2)->channel_scale(z.size(0), d, z.options()));
+  if (mixing.size() == 4) z = mixing.ptr<nn::PointwiseLinearImpl>(3)->forward(z);
+  return z;
+}
+
+}  // namespace
+
 torch::Tensor ResidualBlocks::forward(size_t i, const torch::Tensor& h) {
   auto z = seq_layers[i]->as<nn::MultiresLayer>()->forward(h);
-  z = mixing_layers[i]->as<torch::nn::Sequential>()->forward(z);
+  z = mixing_forward(*mixing_layers[i]->as<torch::nn::Sequential>(), z);
   return add_channel_norm(*norms[i], z, h, batchnorm);
 }
 

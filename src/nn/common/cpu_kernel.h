@@ -1,13 +1,59 @@
-// Where longconv's hand-written CPU kernels (nn/gelu, nn/depthwise_conv, nn/pointwise_linear's per-example GEMMs)
-// apply: float32 or float64 tensors on the CPU. Elsewhere the layers fall back to LibTorch's own ops.
+// Where longconv's hand-written CPU kernels (nn/gelu, nn/glu, nn/depthwise_conv, nn/pointwise_linear's per-example
+// GEMMs, ...) apply: float32 or float64 tensors on the CPU. Elsewhere the layers fall back to LibTorch's own ops.
+// Also the helpers the elementwise kernels share: splitting work into runs, and a per-channel scale.
 #pragma once
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#include <algorithm>
 
 namespace longconv::nn {
 
 inline bool has_cpu_kernel(const torch::Tensor& t) {
   return t.device().is_cpu() && (t.scalar_type() == torch::kFloat || t.scalar_type() == torch::kDouble);
+}
+
+// Whether t can go into a kernel along with x: same dtype, on the CPU.
+inline bool same_kernel_operand(const torch::Tensor& t, const torch::Tensor& x) {
+  return t.device().is_cpu() && t.scalar_type() == x.scalar_type();
+}
+
+// Calls f(begin, length) over [0, n) on LibTorch's threads, each piece inside one run of `run` elements (a row of a
+// per-channel scale, a half of GLU's input), so a kernel can hoist what is constant over a run.
+template <typename F>
+void parallel_runs(int64_t n, int64_t run, const F& f) {
+  at::parallel_for(0, n, 1 << 14, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end;) {
+      const int64_t length = std::min(end - i, run - i % run);
+      f(i, length);
+      i += length;
+    }
+  });
+}
+
+// A per-channel scale of y [B, C, *] (a channel dropout's keep / (1 - p), shape [B, C, 1]), as its values and the
+// length of the rows of y it scales; no values when undefined.
+template <typename T>
+struct ChannelScale {
+  const T* values = nullptr;
+  int64_t row = 1;
+  T at(int64_t i) const { return values ? values[i / row] : T(1); }
+};
+
+template <typename T>
+ChannelScale<T> channel_scale_of(const torch::Tensor& scale, const torch::Tensor& y) {
+  if (!scale.defined() || y.numel() == 0) return {};
+  return {scale.data_ptr<T>(), y.numel() / (y.size(0) * y.size(1))};
+}
+
+// Checks a channel scale for y of shape [B, C, *]; false when it is undefined (no scale).
+inline bool check_channel_scale(const torch::Tensor& scale, torch::IntArrayRef y_sizes, const char* op) {
+  if (!scale.defined()) return false;
+  TORCH_CHECK(y_sizes.size() >= 2 && scale.dim() == 3 && scale.size(0) == y_sizes[0] && scale.size(1) == y_sizes[1] &&
+                  scale.size(2) == 1,
+              op, ": a channel scale for output ", y_sizes, " must have shape [B, C, 1], got ", scale.sizes());
+  return true;
 }
 
 }  // namespace longconv::nn

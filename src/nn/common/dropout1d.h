@@ -10,6 +10,10 @@ class Dropout1dImpl : public torch::nn::Cloneable<Dropout1dImpl> {
   explicit Dropout1dImpl(double p = 0.5);
   void reset() override {}
   torch::Tensor forward(const torch::Tensor& x);
+  // This call's keep / (1 - p) per sample and channel, [batch, channels, 1], for a kernel that applies it in its
+  // own pass (nn::gelu, nn::glu); undefined where the dropout is the identity (eval mode, p = 0). forward(x) is
+  // x * channel_scale(...): the same draws.
+  torch::Tensor channel_scale(int64_t batch, int64_t channels, const torch::TensorOptions& options);
   double p() const { return p_; }
 
  private:

@@ -39,59 +39,66 @@ inline float erf_of(float a) {
 
 inline double erf_of(double x) { return std::erf(x); }
 
+// y = s gelu(x) over [begin, end), with one channel scale s.
 template <typename T>
-void gelu_forward_range(const T* __restrict x, T* __restrict y, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) y[i] = T(0.5) * x[i] * (T(1) + erf_of(x[i] * T(kInvSqrt2)));
+void gelu_forward_range(const T* __restrict x, T* __restrict y, T s, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) y[i] = s * (T(0.5) * x[i] * (T(1) + erf_of(x[i] * T(kInvSqrt2))));
 }
 
 template <typename T>
-void gelu_backward_range(const T* __restrict g, const T* __restrict x, T* __restrict dx, int64_t begin, int64_t end) {
+void gelu_backward_range(const T* __restrict g, const T* __restrict x, T* __restrict dx, T s, int64_t begin,
+                         int64_t end) {
   for (int64_t i = begin; i < end; ++i) {
     const T cdf = T(0.5) * (T(1) + erf_of(x[i] * T(kInvSqrt2)));
     const T pdf = T(kInvSqrt2Pi) * exp_of(T(-0.5) * x[i] * x[i]);
-    dx[i] = g[i] * (cdf + x[i] * pdf);
+    dx[i] = (s * g[i]) * (cdf + x[i] * pdf);
   }
-}
-
-template <typename T>
-void gelu_forward(const T* x, T* y, int64_t n) {
-  at::parallel_for(0, n, 1 << 14, [=](int64_t begin, int64_t end) { gelu_forward_range(x, y, begin, end); });
-}
-
-template <typename T>
-void gelu_backward(const T* g, const T* x, T* dx, int64_t n) {
-  at::parallel_for(0, n, 1 << 14, [=](int64_t begin, int64_t end) { gelu_backward_range(g, x, dx, begin, end); });
 }
 
 class GeluFunction : public torch::autograd::Function<GeluFunction> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in,
+                               const c10::optional<torch::Tensor>& scale_in) {
     const auto x = x_in.contiguous();
+    const auto scale = scale_in ? scale_in->contiguous() : torch::Tensor();
     auto y = torch::empty_like(x);
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gelu",
-                               [&] { gelu_forward(x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), x.numel()); });
-    ctx->save_for_backward({x});
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gelu", [&] {
+      const scalar_t* xp = x.data_ptr<scalar_t>();
+      scalar_t* yp = y.data_ptr<scalar_t>();
+      const auto s = channel_scale_of<scalar_t>(scale, y);
+      parallel_runs(x.numel(), s.values ? s.row : x.numel(),
+                    [&](int64_t begin, int64_t n) { gelu_forward_range(xp, yp, s.at(begin), begin, begin + n); });
+    });
+    ctx->save_for_backward({x, scale});
     return y;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    const auto x = ctx->get_saved_variables()[0];
+    const auto saved = ctx->get_saved_variables();
+    const auto &x = saved[0], &scale = saved[1];
     const auto g = grads[0].contiguous();
     auto dx = torch::empty_like(x);
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gelu_backward", [&] {
-      gelu_backward(g.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(), dx.data_ptr<scalar_t>(), x.numel());
+      const scalar_t* gp = g.data_ptr<scalar_t>();
+      const scalar_t* xp = x.data_ptr<scalar_t>();
+      scalar_t* dxp = dx.data_ptr<scalar_t>();
+      const auto s = channel_scale_of<scalar_t>(scale, x);
+      parallel_runs(x.numel(), s.values ? s.row : x.numel(),
+                    [&](int64_t begin, int64_t n) { gelu_backward_range(gp, xp, dxp, s.at(begin), begin, begin + n); });
     });
-    return {dx};
+    return {dx, torch::Tensor()};
   }
 };
 
 }  // namespace
 
-torch::Tensor gelu(const torch::Tensor& x) {
+torch::Tensor gelu(const torch::Tensor& x, const torch::Tensor& channel_scale) {
   RECORD_FUNCTION("longconv::gelu", std::vector<c10::IValue>());  // named in op profiles
-  if (!has_cpu_kernel(x)) return torch::gelu(x);
-  return GeluFunction::apply(x);
+  const bool scaled = check_channel_scale(channel_scale, x.sizes(), "gelu");
+  if (!has_cpu_kernel(x) || (scaled && !same_kernel_operand(channel_scale, x)))
+    return scaled ? torch::gelu(x) * channel_scale : torch::gelu(x);
+  return GeluFunction::apply(x, scaled ? c10::optional<torch::Tensor>(channel_scale) : c10::nullopt);
 }
 
 }  // namespace longconv::nn

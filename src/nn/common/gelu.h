@@ -8,7 +8,9 @@
 
 namespace longconv::nn {
 
-torch::Tensor gelu(const torch::Tensor& x);
+// With channel_scale ([B, C, 1] for x [B, C, *]: a channel dropout's keep / (1 - p)), gelu(x) * channel_scale in
+// the same pass.
+torch::Tensor gelu(const torch::Tensor& x, const torch::Tensor& channel_scale = {});
 
 // The torch.nn.GELU module (no parameters) over nn::gelu.
 class GeluImpl : public torch::nn::Module {

@@ -9,7 +9,9 @@
 
 namespace longconv::nn {
 
-torch::Tensor glu(const torch::Tensor& x, int64_t dim);
+// With channel_scale ([B, C, 1] for the output [B, C, *]: a channel dropout's keep / (1 - p)), glu(x, dim) *
+// channel_scale in the same pass.
+torch::Tensor glu(const torch::Tensor& x, int64_t dim, const torch::Tensor& channel_scale = {});
 
 // The torch.nn.GLU module (no parameters) over nn::glu.
 class GluImpl : public torch::nn::Cloneable<GluImpl> {

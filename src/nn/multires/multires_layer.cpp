@@ -111,7 +111,9 @@ torch::Tensor MultiresLayerImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 3 && x.size(1) == options.d_model() && x.size(2) >= 1 && x.is_floating_point(),
               "MultiresLayer expects float x of shape [B, d_model=", options.d_model(), ", L >= 1], got ", x.sizes(),
               " ", x.scalar_type());
-  return dropout(nn::gelu(multires_conv(x, h0, h1, w, plan)));
+  const auto y = multires_conv(x, h0, h1, w, plan);
+  // Dropout1d(GELU(y)) in one pass.
+  return nn::gelu(y, dropout->channel_scale(y.size(0), y.size(1), y.options()));
 }
 
 }  // namespace longconv::nn
