@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 namespace longconv {
@@ -16,6 +17,10 @@ namespace longconv {
 int init_runtime(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
+  // Flush denormal floats to zero on this thread and on each of LibTorch's intra-op threads (the mode is per
+  // thread; the pool's threads live on), where the per-example GEMMs and longconv's kernels run.
+  at::globalContext().setFlushDenormal(true);
+  at::parallel_for(0, n, 1, [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
 #ifdef __GLIBC__
   // Under glibc's malloc (longconv's executables link tcmalloc, which ignores mallopt; a program of the user's may
   // not): serve every block from the heap and never trim it, so freed tensor memory is reused instead of unmapped.
