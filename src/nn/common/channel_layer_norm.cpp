@@ -136,24 +136,40 @@ bool needs_graph(std::initializer_list<const torch::Tensor*> inputs) {
   return false;
 }
 
+// What a forward computes: y, and with `keep` what backward needs (x = z + h, or z without h; mean, rstd).
+struct NormForward {
+  torch::Tensor y, x, mean, rstd;
+};
+
+// Without `keep`, z + h lands in the output, which the norm then overwrites in place.
+NormForward norm_forward(const torch::Tensor& z_in, const torch::Tensor& h_in, const torch::Tensor& w,
+                         const torch::Tensor& b, double eps, bool keep) {
+  const auto z = z_in.contiguous();
+  const auto h = h_in.defined() ? h_in.contiguous() : h_in;
+  const Layout s = layout_of(z, w, b);
+  NormForward f;
+  f.y = torch::empty_like(z);
+  if (keep) {
+    f.x = h.defined() ? torch::empty_like(z) : z;
+    f.mean = torch::empty({s.batch, s.positions}, z.options());
+    f.rstd = torch::empty({s.batch, s.positions}, z.options());
+  }
+  const torch::Tensor sum = h.defined() ? (keep ? f.x : f.y) : torch::Tensor();
+  normalize(s, z, h, sum, f.y, w, b, f.mean, f.rstd, eps);
+  return f;
+}
+
 class ChannelLayerNormFunction : public torch::autograd::Function<ChannelLayerNormFunction> {
  public:
   // No h for a plain norm (autograd takes an optional, not an undefined tensor).
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& z_in,
-                               const c10::optional<torch::Tensor>& h_in, const torch::Tensor& w_in,
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& z,
+                               const c10::optional<torch::Tensor>& h, const torch::Tensor& w_in,
                                const torch::Tensor& b_in, double eps) {
-    const auto z = z_in.contiguous();
-    const auto h = h_in ? h_in->contiguous() : torch::Tensor();
-    const auto w = w_in.contiguous(), b = b_in.contiguous();
-    const Layout s = layout_of(z, w, b);
-    auto y = torch::empty_like(z);
-    const auto x = h.defined() ? torch::empty_like(z) : z;
-    auto mean = torch::empty({s.batch, s.positions}, z.options());
-    auto rstd = torch::empty({s.batch, s.positions}, z.options());
-    normalize(s, z, h, h.defined() ? x : torch::Tensor(), y, w, b, mean, rstd, eps);
-    ctx->save_for_backward({x, mean, rstd, w});
-    ctx->saved_data["has_h"] = h.defined();
-    return y;
+    const auto w = w_in.contiguous();
+    const NormForward f = norm_forward(z, h ? *h : torch::Tensor(), w, b_in.contiguous(), eps, /*keep=*/true);
+    ctx->save_for_backward({f.x, f.mean, f.rstd, w});
+    ctx->saved_data["has_h"] = h.has_value();
+    return f.y;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -201,19 +217,12 @@ torch::Tensor fused_norm(const torch::Tensor& z, const torch::Tensor& h, const t
   if (needs_graph({&z, &h, &weight, &bias}))
     return ChannelLayerNormFunction::apply(z, h.defined() ? c10::optional<torch::Tensor>(h) : c10::nullopt, weight,
                                            bias, eps);
-  // No graph: z + h lands in the output, which the norm then overwrites in place.
-  const auto zc = z.contiguous();
-  const auto hc = h.defined() ? h.contiguous() : h;
-  const auto w = weight.contiguous(), b = bias.contiguous();
-  const Layout s = layout_of(zc, w, b);
-  auto y = torch::empty_like(zc);
-  normalize(s, zc, hc, hc.defined() ? y : torch::Tensor(), y, w, b, torch::Tensor(), torch::Tensor(), eps);
-  return y;
+  return norm_forward(z, h, weight.contiguous(), bias.contiguous(), eps, /*keep=*/false).y;
 }
 
 bool use_kernel(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  return has_cpu_kernel(x) && weight.defined() && bias.defined() && weight.scalar_type() == x.scalar_type() &&
-         bias.scalar_type() == x.scalar_type() && weight.device().is_cpu() && bias.device().is_cpu();
+  return has_cpu_kernel(x) && weight.defined() && bias.defined() && same_kernel_operand(weight, x) &&
+         same_kernel_operand(bias, x);
 }
 
 }  // namespace
@@ -230,8 +239,7 @@ torch::Tensor add_channel_layer_norm(const torch::Tensor& z, const torch::Tensor
   RECORD_FUNCTION("longconv::add_channel_layer_norm", std::vector<c10::IValue>());
   TORCH_CHECK(z.sizes() == h.sizes(), "add_channel_layer_norm expects z and h of one shape, got ", z.sizes(), " and ",
               h.sizes());
-  if (!use_kernel(z, weight, bias) || h.scalar_type() != z.scalar_type() || !h.device().is_cpu())
-    return reference_norm(z + h, weight, bias, eps);
+  if (!use_kernel(z, weight, bias) || !same_kernel_operand(h, z)) return reference_norm(z + h, weight, bias, eps);
   return fused_norm(z, h, weight, bias, eps);
 }
 

@@ -33,7 +33,7 @@ void parallel_runs(int64_t n, int64_t run, const F& f) {
 }
 
 // A per-channel scale of y [B, C, *] (a channel dropout's keep / (1 - p), shape [B, C, 1]), as its values and the
-// length of the rows of y it scales; no values when undefined.
+// length of the rows of y it scales. Undefined, it is 1 over one row that is all of y.
 template <typename T>
 struct ChannelScale {
   const T* values = nullptr;
@@ -43,7 +43,7 @@ struct ChannelScale {
 
 template <typename T>
 ChannelScale<T> channel_scale_of(const torch::Tensor& scale, const torch::Tensor& y) {
-  if (!scale.defined() || y.numel() == 0) return {};
+  if (!scale.defined() || y.numel() == 0) return {nullptr, y.numel()};
   return {scale.data_ptr<T>(), y.numel() / (y.size(0) * y.size(1))};
 }
 

@@ -66,7 +66,7 @@ class GeluFunction : public torch::autograd::Function<GeluFunction> {
       const scalar_t* xp = x.data_ptr<scalar_t>();
       scalar_t* yp = y.data_ptr<scalar_t>();
       const auto s = channel_scale_of<scalar_t>(scale, y);
-      parallel_runs(x.numel(), s.values ? s.row : x.numel(),
+      parallel_runs(x.numel(), s.row,
                     [&](int64_t begin, int64_t n) { gelu_forward_range(xp, yp, s.at(begin), begin, begin + n); });
     });
     ctx->save_for_backward({x, scale});
@@ -84,7 +84,7 @@ class GeluFunction : public torch::autograd::Function<GeluFunction> {
       const scalar_t* xp = x.data_ptr<scalar_t>();
       scalar_t* dxp = dx.data_ptr<scalar_t>();
       const auto s = channel_scale_of<scalar_t>(scale, x);
-      parallel_runs(x.numel(), s.values ? s.row : x.numel(),
+      parallel_runs(x.numel(), s.row,
                     [&](int64_t begin, int64_t n) { gelu_backward_range(gp, xp, dxp, s.at(begin), begin, begin + n); });
     });
     return {dx, torch::Tensor()};

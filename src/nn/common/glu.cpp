@@ -40,8 +40,7 @@ Halves halves_of(const torch::Tensor& x, int64_t dim) {
 // `length` elements, all with the channel scale s.
 template <typename T, typename F>
 void for_each_piece(const Halves& h, const ChannelScale<T>& scale, const F& f) {
-  const int64_t run = scale.values ? std::gcd(h.inner, scale.row) : h.inner;
-  parallel_runs(h.outer * h.inner, run,
+  parallel_runs(h.outer * h.inner, std::gcd(h.inner, scale.row),
                 [&](int64_t i, int64_t length) { f(i / h.inner, i % h.inner, length, scale.at(i)); });
 }
 
