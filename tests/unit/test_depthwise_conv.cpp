@@ -1,6 +1,7 @@
 // nn::depthwise_conv against LibTorch's grouped convolution (float64): output, grad_x and grad_kernel, for causal
-// and centred pads in 1D, 2D and 3D, including kernels longer than the input and lengths that are not a multiple of
-// the kernel's register block; and float32 within float tolerance.
+// and centred pads in 1D, 2D and 3D, including kernels longer than the input, lengths that are not a multiple of
+// the kernel's register block, and row counts that leave rows after the last block; and float32 within float
+// tolerance.
 #include <gtest/gtest.h>
 
 #include "nn/ccnn/depthwise_conv.h"
@@ -33,13 +34,17 @@ std::vector<torch::Tensor> run(const torch::Tensor& x, const torch::Tensor& kern
 }
 
 const std::vector<Case> kCases = {
-    {{2, 3, 100}, {3, 9}, {8}},                  // causal 1D
-    {{2, 3, 100}, {3, 9}, {4}},                  // centred 1D
-    {{3, 2, 37}, {2, 63}, {62}},                 // causal, kernel longer than the input
-    {{1, 4, 200}, {4, 1}, {0}},                  // one tap
-    {{2, 3, 12, 10}, {3, 5, 7}, {2, 3}},         // centred 2D
-    {{2, 2, 9, 11}, {2, 33, 33}, {16, 16}},      // 2D, kernel longer than the input
-    {{1, 2, 6, 7, 5}, {2, 3, 5, 3}, {1, 2, 1}},  // 3D
+    {{2, 3, 100}, {3, 9}, {8}},                   // causal 1D
+    {{2, 3, 100}, {3, 9}, {4}},                   // centred 1D
+    {{3, 2, 37}, {2, 63}, {62}},                  // causal, kernel longer than the input
+    {{1, 4, 200}, {4, 1}, {0}},                   // one tap
+    {{2, 3, 12, 10}, {3, 5, 7}, {2, 3}},          // centred 2D
+    {{2, 2, 9, 11}, {2, 33, 33}, {16, 16}},       // 2D, kernel longer than the input
+    {{1, 2, 6, 7, 5}, {2, 3, 5, 3}, {1, 2, 1}},   // 3D
+    {{2, 2, 32, 32}, {2, 33, 33}, {16, 16}},      // 2D CIFAR-10's shape: rows of two vectors, four rows a block
+    {{1, 2, 7, 150}, {2, 3, 5}, {1, 2}},          // 2D rows longer than one block of registers
+    {{2, 1, 13, 20}, {1, 4, 3}, {0, 1}},          // 2D, rows left over after the last full block
+    {{1, 2, 4, 6, 40}, {2, 3, 3, 7}, {1, 1, 3}},  // 3D, blocks across planes
 };
 
 TEST(DepthwiseConv, MatchesGroupedConvolutionFloat64) {

@@ -66,6 +66,32 @@ TEST(Gelu, ChannelScaleMatchesGeluTimesScale) {
   }
 }
 
+// The CCNN block's skip connection folded in: gelu(x) * scale + r, and the gradients of x and r, with and without a
+// scale.
+TEST(Gelu, ResidualMatchesGeluPlusResidual) {
+  for (const auto dtype : {torch::kDouble, torch::kFloat})
+    for (const bool scaled : {false, true}) {
+      const auto x = torch::randn({3, 4, 9}, dtype) * 3;
+      const auto scale = scaled ? torch::randint(0, 2, {3, 4, 1}, dtype) / 0.9 : torch::Tensor();
+      const auto g = torch::randn_like(x);
+      const auto run = [&](bool fused) {
+        const auto xr = x.clone().requires_grad_(true);
+        const auto r = x.flip(-1).clone().requires_grad_(true);
+        const auto y = fused ? longconv::nn::gelu(xr, scale, r)
+                             : (scaled ? longconv::nn::gelu(xr) * scale : longconv::nn::gelu(xr)) + r;
+        y.backward(g);
+        return std::vector<torch::Tensor>{y.detach(), xr.grad(), r.grad()};
+      };
+      const auto want = run(false), got = run(true);
+      const double tol = dtype == torch::kDouble ? 1e-14 : 1e-6;
+      for (size_t k = 0; k < want.size(); ++k) EXPECT_LT((got[k] - want[k]).abs().max().item<double>(), tol) << k;
+    }
+}
+
+TEST(Gelu, RejectsResidualOfAnotherShape) {
+  EXPECT_THROW(longconv::nn::gelu(torch::randn({2, 3, 4}), {}, torch::randn({2, 3, 5})), c10::Error);
+}
+
 TEST(Gelu, RejectsChannelScaleOfAnotherShape) {
   try {
     longconv::nn::gelu(torch::randn({2, 3, 4}), torch::ones({2, 4, 1}));

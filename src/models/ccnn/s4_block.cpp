@@ -2,6 +2,7 @@
 
 #include "nn/common/activation.h"
 #include "nn/common/channel_norm.h"
+#include "nn/common/gelu.h"
 
 namespace longconv::models {
 
@@ -34,7 +35,14 @@ S4BlockImpl::S4BlockImpl(S4BlockOptions options_) : options(std::move(options_))
 torch::Tensor S4BlockImpl::forward(const torch::Tensor& x) {
   const torch::Tensor residual = shortcut->is_empty() ? x : shortcut->forward(x);
   const torch::Tensor h = options.prenorm() ? norm1.forward(x) : x;
-  torch::Tensor y = activations_[1].forward(linear1(dp(activations_[0].forward(conv1(h))))) + residual;
+  torch::Tensor y;
+  if (options.nonlinearity() == nn::Activation::GELU && dp->has_channel_scale()) {
+    // The dropout and the residual add inside the GELUs' passes.
+    const torch::Tensor c = conv1(h);
+    y = nn::gelu(linear1(nn::gelu(c, dp->channel_scale(c))), {}, residual);
+  } else {
+    y = activations_[1].forward(linear1(dp(activations_[0].forward(conv1(h))))) + residual;
+  }
   return options.prenorm() ? y : norm1.forward(y);
 }
 

@@ -10,14 +10,12 @@
 namespace longconv::nn {
 namespace {
 
-// One (b, c) plane zero-padded to S + K - 1 per dim and flattened. Output s reads the padded plane at flat index
-// t(s) + offsets[k] for tap k, so the whole correlation runs over one flat range [0, span) (positions whose index
-// runs past S in a non-last dim are computed and dropped by gather).
+// One (b, c) plane zero-padded to S + K - 1 per dim and flattened: output s reads the padded plane at flat index
+// t(s) + offsets[k] for tap k.
 struct Geometry {
   std::vector<int64_t> size, stride;  // S, and the strides of the padded plane
   std::vector<int64_t> offsets;       // flat offset of every tap, row-major over K
   int64_t plane = 1, padded_plane = 1;
-  int64_t span = 0;         // flat index of the last output + 1
   int64_t left_offset = 0;  // flat index of x's first element in the padded plane
 
   Geometry(at::IntArrayRef x_sizes, at::IntArrayRef k_sizes, const std::vector<int64_t>& left) {
@@ -28,10 +26,8 @@ struct Geometry {
       stride[i] = padded_plane;
       padded_plane *= size[i] + k_sizes[1 + i] - 1;
       plane *= size[i];
-      span += (size[i] - 1) * stride[i];
       left_offset += left[i] * stride[i];
     }
-    ++span;
     offsets = {0};
     for (int64_t i = 0; i < d; ++i) {
       std::vector<int64_t> next;
@@ -62,21 +58,21 @@ struct Geometry {
     const int64_t n = size.back();
     for_each_row([&](int64_t row, int64_t t) { std::copy_n(plane_data + row * n, n, flat + base + t); });
   }
-
-  // plane[s] = flat[t(s)].
-  template <typename T>
-  void gather(const T* flat, T* plane_data) const {
-    const int64_t n = size.back();
-    for_each_row([&](int64_t row, int64_t t) { std::copy_n(flat + t, n, plane_data + row * n); });
-  }
 };
 
-// A 32-byte SIMD vector of T (GCC/Clang vector extension: one AVX2 register, or two SSE registers). Written out
-// because the compilers vectorise the tap loop with gathers instead of the block loop when left to choose.
+// A SIMD vector of T (GCC/Clang vector extension): 64 bytes, one AVX-512 register, where the build targets AVX-512
+// (the loops are bound by loads, and a 64-byte load costs what a 32-byte one does); else 32 bytes, one AVX2
+// register or two SSE ones. Written out because the compilers vectorise the tap loop with gathers instead of the
+// block loop when left to choose.
+#ifdef __AVX512F__
+constexpr int64_t kSimdBytes = 64;
+#else
+constexpr int64_t kSimdBytes = 32;
+#endif
 template <typename T>
 struct Simd {
-  typedef T type __attribute__((vector_size(32)));
-  static constexpr int64_t lanes = 32 / sizeof(T);
+  typedef T type __attribute__((vector_size(kSimdBytes)));
+  static constexpr int64_t lanes = kSimdBytes / sizeof(T);
   static type load(const T* p) {
     type v;
     std::memcpy(&v, p, sizeof(v));
@@ -85,32 +81,167 @@ struct Simd {
   static void store(T* p, const type& v) { std::memcpy(p, &v, sizeof(v)); }
 };
 
-// out[t] = sum_k w[k] in[t + offsets[k]] for t in [0, n). A block of eight vectors of outputs stays in registers
-// over all taps.
-template <typename T>
-void correlate(const T* in, const T* w, const std::vector<int64_t>& offsets, T* out, int64_t n) {
-  using V = typename Simd<T>::type;
-  constexpr int64_t kLanes = Simd<T>::lanes, kRegs = 8, kBlock = kLanes * kRegs;
-  const int64_t taps = static_cast<int64_t>(offsets.size());
-  int64_t t = 0;
-  for (; t + kBlock <= n; t += kBlock) {
-    V acc[kRegs] = {};
-    for (int64_t k = 0; k < taps; ++k) {
-      const V wk = V{} + w[k];
-      const T* src = in + t + offsets[k];
-      for (int64_t r = 0; r < kRegs; ++r) acc[r] += wk * Simd<T>::load(src + r * kLanes);
+// Correlation over a zero-padded plane as rows along the last dim. Output row o (a multi-index over the outer dims
+// O) has n values and starts at flat index base(o) = sum_i o_i stride_i of the padded buffer; tap (q, kj) (q over
+// the outer dims Q, kj < m) adds w[q, kj] buf[base(o) + sum_i q_i stride_i + kj + j] to output j. Tap row q reads
+// data only where lo_i <= o_i + q_i < hi_i (elsewhere the padding's zeros), so a block of output rows runs over
+// the union of its rows' valid tap rows only: with a 33x33 kernel on 32x32 images that skips 45% of the tap rows.
+struct RowCorrelation {
+  std::vector<int64_t> out_outer, tap_outer, stride, lo, hi;
+  int64_t n = 0, m = 0;
+
+  int64_t rows() const {
+    int64_t r = 1;
+    for (const int64_t o : out_outer) r *= o;
+    return r;
+  }
+  // Row `row`'s multi-index over out_outer, row-major.
+  std::vector<int64_t> index(int64_t row) const {
+    std::vector<int64_t> o(out_outer.size());
+    for (int64_t i = static_cast<int64_t>(o.size()) - 1; i >= 0; --i) {
+      o[i] = row % out_outer[i];
+      row /= out_outer[i];
     }
-    for (int64_t r = 0; r < kRegs; ++r) Simd<T>::store(out + t + r * kLanes, acc[r]);
+    return o;
   }
-  for (; t + kLanes <= n; t += kLanes) {
-    V acc = {};
-    for (int64_t k = 0; k < taps; ++k) acc += (V{} + w[k]) * Simd<T>::load(in + t + offsets[k]);
-    Simd<T>::store(out + t, acc);
+  int64_t base(const std::vector<int64_t>& o) const {
+    int64_t b = 0;
+    for (size_t i = 0; i < o.size(); ++i) b += o[i] * stride[i];
+    return b;
   }
-  for (; t < n; ++t) {
-    T acc = 0;
-    for (int64_t k = 0; k < taps; ++k) acc += w[k] * in[t + offsets[k]];
-    out[t] = acc;
+  // The tap rows valid for any of rows [first, last]: their flat indices into w's rows and buffer offsets.
+  void taps_for(int64_t first, int64_t last, std::vector<int64_t>& tap_rows, std::vector<int64_t>& offsets) const {
+    const size_t d = out_outer.size();
+    std::vector<int64_t> from(d), to(d);
+    for (size_t i = 0; i < d; ++i) {
+      from[i] = tap_outer[i];
+      to[i] = 0;
+    }
+    for (int64_t row = first; row <= last; ++row) {
+      const auto o = index(row);
+      for (size_t i = 0; i < d; ++i) {
+        from[i] = std::min(from[i], std::max<int64_t>(0, lo[i] - o[i]));
+        to[i] = std::max(to[i], std::min(tap_outer[i], hi[i] - o[i]));
+      }
+    }
+    tap_rows.clear();
+    offsets.clear();
+    for (size_t i = 0; i < d; ++i)
+      if (from[i] >= to[i]) return;
+    std::vector<int64_t> q = from;
+    while (true) {
+      int64_t flat = 0;
+      for (size_t i = 0; i < d; ++i) flat = flat * tap_outer[i] + q[i];
+      tap_rows.push_back(flat);
+      offsets.push_back(base(q));
+      size_t i = d;
+      while (i > 0 && ++q[i - 1] == to[i - 1]) {
+        q[i - 1] = from[i - 1];
+        --i;
+      }
+      if (i == 0) return;
+    }
+  }
+};
+
+// R output rows of V vectors each (from src[r], to dst[r], n_valid values a row) over the given tap rows, their
+// R x V sums in registers.
+template <typename T, int R, int V>
+void correlate_block(const T* const* src, T* const* dst, int64_t n_valid, const T* w, int64_t m,
+                     const std::vector<int64_t>& tap_rows, const std::vector<int64_t>& offsets) {
+  using Vec = typename Simd<T>::type;
+  constexpr int64_t kLanes = Simd<T>::lanes;
+  Vec acc[R][V] = {};
+  for (size_t t = 0; t < tap_rows.size(); ++t) {
+    const T* wr = w + tap_rows[t] * m;
+    for (int64_t kj = 0; kj < m; ++kj) {
+      const Vec wv = Vec{} + wr[kj];
+      for (int r = 0; r < R; ++r) {
+        const T* p = src[r] + offsets[t] + kj;
+        for (int v = 0; v < V; ++v) acc[r][v] += wv * Simd<T>::load(p + v * kLanes);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) {
+      const int64_t at = v * kLanes, count = std::min<int64_t>(kLanes, n_valid - at);
+      if (count == kLanes) {
+        Simd<T>::store(dst[r] + at, acc[r][v]);
+      } else if (count > 0) {
+        T lanes[kLanes];
+        Simd<T>::store(lanes, acc[r][v]);
+        std::copy_n(lanes, count, dst[r] + at);
+      }
+    }
+}
+
+template <typename T>
+using BlockFn = void (*)(const T* const*, T* const*, int64_t, const T*, int64_t, const std::vector<int64_t>&,
+                         const std::vector<int64_t>&);
+
+// Blocks of at most 8 vector registers: R rows of V vectors.
+template <typename T>
+BlockFn<T> block_fn(int rows, int vectors) {
+  if (rows == 8) return correlate_block<T, 8, 1>;
+  if (rows == 4) return correlate_block<T, 4, 2>;
+  if (rows == 2) return vectors == 4 ? correlate_block<T, 2, 4> : correlate_block<T, 2, 3>;
+  switch (vectors) {
+    case 1:
+      return correlate_block<T, 1, 1>;
+    case 2:
+      return correlate_block<T, 1, 2>;
+    case 3:
+      return correlate_block<T, 1, 3>;
+    case 4:
+      return correlate_block<T, 1, 4>;
+    case 5:
+      return correlate_block<T, 1, 5>;
+    case 6:
+      return correlate_block<T, 1, 6>;
+    case 7:
+      return correlate_block<T, 1, 7>;
+    default:
+      return correlate_block<T, 1, 8>;
+  }
+}
+
+// out (rows x n, dense) = the correlation of the padded plane buf with w (tap rows x m, dense). buf has
+// Simd<T>::lanes zeros of slack past the plane: a row's last vector may read past its end.
+template <typename T>
+void correlate_rows(const RowCorrelation& rc, const T* buf, const T* w, T* out) {
+  constexpr int64_t kLanes = Simd<T>::lanes, kRegs = 8;
+  const int64_t vectors = (rc.n + kLanes - 1) / kLanes, rows = rc.rows();
+  // Short rows share each tap's broadcast between several rows; long rows are cut into chunks of 8 vectors.
+  const int64_t per_block = vectors >= 5 ? 1 : kRegs / vectors;
+  std::vector<int64_t> tap_rows, offsets;
+  for (int64_t first = 0; first < rows; first += per_block) {
+    const int64_t count = std::min(per_block, rows - first);
+    rc.taps_for(first, first + count - 1, tap_rows, offsets);
+    if (count < per_block) {  // the last rows one at a time
+      for (int64_t row = first; row < rows; ++row) {
+        const T* src = buf + rc.base(rc.index(row));
+        T* dst = out + row * rc.n;
+        rc.taps_for(row, row, tap_rows, offsets);
+        block_fn<T>(1, static_cast<int>(vectors))(&src, &dst, rc.n, w, rc.m, tap_rows, offsets);
+      }
+      break;
+    }
+    const T* src[kRegs];
+    T* dst[kRegs];
+    for (int64_t r = 0; r < count; ++r) {
+      src[r] = buf + rc.base(rc.index(first + r));
+      dst[r] = out + (first + r) * rc.n;
+    }
+    if (per_block > 1) {
+      block_fn<T>(static_cast<int>(per_block), static_cast<int>(vectors))(src, dst, rc.n, w, rc.m, tap_rows, offsets);
+      continue;
+    }
+    for (int64_t v0 = 0; v0 < vectors; v0 += kRegs) {  // one row, in chunks
+      const T* s = src[0] + v0 * kLanes;
+      T* o = dst[0] + v0 * kLanes;
+      const int64_t chunk = std::min(kRegs, vectors - v0);
+      block_fn<T>(1, static_cast<int>(chunk))(&s, &o, rc.n - v0 * kLanes, w, rc.m, tap_rows, offsets);
+    }
   }
 }
 
@@ -144,60 +275,85 @@ void tap_dots(const T* g, const T* in, const std::vector<int64_t>& offsets, int6
   }
 }
 
-// Every (b, c) plane of `in` placed at `base` in a zero buffer of `length`, correlated from `shift` on with its
-// channel's taps at `offsets`, and gathered to `in`'s shape: the forward and the grad_x pass.
-torch::Tensor correlate_planes(const torch::Tensor& in, const torch::Tensor& kernel, const Geometry& g,
-                               const std::vector<int64_t>& offsets, int64_t base, int64_t length, int64_t shift) {
-  const int64_t channels = in.size(1), taps = static_cast<int64_t>(offsets.size());
-  auto result = torch::empty_like(in);
-  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "depthwise_conv", [&] {
-    const scalar_t* id = in.data_ptr<scalar_t>();
-    const scalar_t* wd = kernel.data_ptr<scalar_t>();
-    scalar_t* rd = result.data_ptr<scalar_t>();
-    at::parallel_for(0, in.size(0) * channels, 1, [&](int64_t begin, int64_t end) {
-      std::vector<scalar_t> buffer(static_cast<size_t>(length)), out(static_cast<size_t>(g.span));
+// The rows of a correlation over g's padded plane: outputs over `out` (sizes) and taps over `taps` (sizes), both of
+// the plane's dims, with data in rows [left, left + S) of each outer dim.
+RowCorrelation rows_of(const Geometry& g, const std::vector<int64_t>& out, const std::vector<int64_t>& taps,
+                       const std::vector<int64_t>& left) {
+  const size_t outer = g.size.size() - 1;
+  RowCorrelation rc;
+  rc.out_outer.assign(out.begin(), out.begin() + outer);
+  rc.tap_outer.assign(taps.begin(), taps.begin() + outer);
+  rc.stride.assign(g.stride.begin(), g.stride.begin() + outer);
+  rc.lo.assign(left.begin(), left.begin() + outer);
+  for (size_t i = 0; i < outer; ++i) rc.hi.push_back(left[i] + g.size[i]);
+  rc.n = out.back();
+  rc.m = taps.back();
+  return rc;
+}
+
+std::vector<int64_t> spatial(at::IntArrayRef sizes, int64_t from) { return {sizes.begin() + from, sizes.end()}; }
+
+// y: every (b, c) plane of x zero-padded (at `left`) and correlated with its channel's kernel.
+torch::Tensor forward_cpu(const torch::Tensor& x, const torch::Tensor& kernel, const std::vector<int64_t>& left) {
+  const Geometry g(x.sizes(), kernel.sizes(), left);
+  const auto rc = rows_of(g, g.size, spatial(kernel.sizes(), 1), left);
+  const int64_t channels = x.size(1), taps = kernel.numel() / channels;
+  auto y = torch::empty_like(x);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "depthwise_conv", [&] {
+    const scalar_t* xd = x.data_ptr<scalar_t>();
+    const scalar_t* kd = kernel.data_ptr<scalar_t>();
+    scalar_t* yd = y.data_ptr<scalar_t>();
+    at::parallel_for(0, x.size(0) * channels, 1, [&](int64_t begin, int64_t end) {
+      std::vector<scalar_t> buffer(static_cast<size_t>(g.padded_plane + Simd<scalar_t>::lanes));
       for (int64_t p = begin; p < end; ++p) {
-        g.scatter(id + p * g.plane, buffer.data(), base, length);
-        correlate(buffer.data() + shift, wd + (p % channels) * taps, offsets, out.data(), g.span);
-        g.gather(out.data(), rd + p * g.plane);
+        g.scatter(xd + p * g.plane, buffer.data(), g.left_offset, g.padded_plane);
+        correlate_rows(rc, buffer.data(), kd + (p % channels) * taps, yd + p * g.plane);
       }
     });
   });
-  return result;
+  return y;
 }
 
-torch::Tensor forward_cpu(const torch::Tensor& x, const torch::Tensor& kernel, const Geometry& g) {
-  return correlate_planes(x, kernel, g, g.offsets, g.left_offset, g.padded_plane, 0);
+// grad_x = the correlation of grad_y with the kernel flipped in every spatial dim, padded K - 1 - left before.
+torch::Tensor grad_x_cpu(const torch::Tensor& grad_y, const torch::Tensor& kernel, const std::vector<int64_t>& left) {
+  std::vector<int64_t> dims, flipped_left;
+  for (size_t i = 0; i < left.size(); ++i) {
+    dims.push_back(static_cast<int64_t>(i) + 1);
+    flipped_left.push_back(kernel.size(static_cast<int64_t>(i) + 1) - 1 - left[i]);
+  }
+  return forward_cpu(grad_y, kernel.flip(dims).contiguous(), flipped_left);
 }
 
-// grad_x = the correlation of grad_y with the flipped kernel: grad_y is placed max_offset into a zero buffer, and
-// tap k reads it at offset max_offset - offsets[k].
-torch::Tensor grad_x_cpu(const torch::Tensor& grad_y, const torch::Tensor& kernel, const Geometry& g) {
-  const int64_t max_offset = g.offsets.back();
-  std::vector<int64_t> flipped(g.offsets.size());
-  for (size_t k = 0; k < flipped.size(); ++k) flipped[k] = max_offset - g.offsets[k];
-  return correlate_planes(grad_y, kernel, g, flipped, max_offset, g.span + 2 * max_offset, g.left_offset);
-}
-
-// grad_kernel[c, k] = sum_b sum_s grad_y[b, c, s] x_padded[b, c, t(s) + offsets[k]].
+// grad_kernel[c, k] = sum_b sum_s grad_y[b, c, s] x_padded[b, c, t(s) + offsets[k]]. In one dim as dot products
+// along the sequence, four taps at a time; in two and three as a correlation of x_padded with grad_y whose outputs
+// are the taps, over the valid rows only. Summed over the batch in float64.
 torch::Tensor grad_kernel_cpu(const torch::Tensor& grad_y, const torch::Tensor& x, const torch::Tensor& kernel,
-                              const Geometry& g) {
+                              const std::vector<int64_t>& left) {
+  const Geometry g(x.sizes(), kernel.sizes(), left);
   const int64_t batch = x.size(0), channels = x.size(1), taps = static_cast<int64_t>(g.offsets.size());
+  const bool rows = x.dim() > 3;
+  const auto rc = rows_of(g, spatial(kernel.sizes(), 1), g.size, left);
   auto grad_kernel = torch::empty_like(kernel);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "depthwise_conv_grad_kernel", [&] {
     const scalar_t* gd = grad_y.data_ptr<scalar_t>();
     const scalar_t* xd = x.data_ptr<scalar_t>();
     scalar_t* kd = grad_kernel.data_ptr<scalar_t>();
     at::parallel_for(0, channels, 1, [&](int64_t begin, int64_t end) {
-      std::vector<scalar_t> padded(static_cast<size_t>(g.padded_plane)), spread(static_cast<size_t>(g.span));
+      std::vector<scalar_t> padded(static_cast<size_t>(g.padded_plane + Simd<scalar_t>::lanes));
+      std::vector<scalar_t> part(static_cast<size_t>(taps));
       std::vector<double> acc(static_cast<size_t>(taps));
       for (int64_t c = begin; c < end; ++c) {
         std::fill(acc.begin(), acc.end(), 0.0);
         for (int64_t b = 0; b < batch; ++b) {
           const int64_t p = b * channels + c;
           g.scatter(xd + p * g.plane, padded.data(), g.left_offset, g.padded_plane);
-          g.scatter(gd + p * g.plane, spread.data(), 0, g.span);
-          tap_dots(spread.data(), padded.data(), g.offsets, g.span, acc.data());
+          if (!rows) {
+            tap_dots(gd + p * g.plane, padded.data(), g.offsets, g.plane, acc.data());
+            continue;
+          }
+          correlate_rows(rc, padded.data(), gd + p * g.plane, part.data());
+          for (int64_t k = 0; k < taps; ++k)
+            acc[static_cast<size_t>(k)] += static_cast<double>(part[static_cast<size_t>(k)]);
         }
         for (int64_t k = 0; k < taps; ++k) kd[c * taps + k] = static_cast<scalar_t>(acc[static_cast<size_t>(k)]);
       }
@@ -212,7 +368,7 @@ class DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
                                const torch::Tensor& kernel, const std::vector<int64_t>& left) {
     ctx->save_for_backward({x, kernel});
     ctx->saved_data["left"] = left;
-    return forward_cpu(x, kernel, Geometry(x.sizes(), kernel.sizes(), left));
+    return forward_cpu(x, kernel, left);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -220,11 +376,11 @@ class DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
     const auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& kernel = saved[1];
-    const Geometry g(x.sizes(), kernel.sizes(), ctx->saved_data["left"].toIntVector());
+    const auto left = ctx->saved_data["left"].toIntVector();
     const auto grad_y = grads[0].contiguous();
     torch::Tensor grad_x, grad_kernel;
-    if (ctx->needs_input_grad(0)) grad_x = grad_x_cpu(grad_y, kernel, g);
-    if (ctx->needs_input_grad(1)) grad_kernel = grad_kernel_cpu(grad_y, x, kernel, g);
+    if (ctx->needs_input_grad(0)) grad_x = grad_x_cpu(grad_y, kernel, left);
+    if (ctx->needs_input_grad(1)) grad_kernel = grad_kernel_cpu(grad_y, x, kernel, left);
     return {grad_x, grad_kernel, torch::Tensor()};
   }
 };

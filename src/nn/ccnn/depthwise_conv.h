@@ -2,7 +2,8 @@
 //   y[b, c, s] = sum_k kernel[c, k] x[b, c, s + k - left]   (x is zero outside its extent; y has x's size).
 // LibTorch's CPU grouped convolution is slow for the CCNN's long depthwise kernels (with MKLDNN off, which the
 // direct path needs: see kernel_conv.cpp): the CIFAR-10 step with 33x33 kernels took 119 s. Each (b, c) plane is
-// padded once into a buffer, so every tap is a shift of one flat array and the taps accumulate in registers.
+// padded once into a buffer, so every tap is a shift of one flat array and the taps accumulate in registers; in 2D
+// and 3D, blocks of output rows skip the kernel rows that fall on padding (45% of a 33x33 kernel on 32x32 images).
 #pragma once
 
 #include <torch/torch.h>

@@ -1,5 +1,6 @@
 #include "nn/common/batch_norm.h"
 
+#include "nn/common/channel_batch_norm.h"
 #include "util/option_check.h"
 
 namespace longconv::nn {
@@ -89,8 +90,8 @@ torch::Tensor BatchNormImpl::forward(const torch::Tensor& x) {
               ", ...], got ", x.sizes());
   if (!is_training() || !sync_) {
     if (is_training()) num_batches_tracked.add_(1);
-    return torch::batch_norm(x, weight, bias, running_mean, running_var, is_training(), options.momentum(),
-                             options.eps(), /*cudnn_enabled=*/false);
+    return channel_batch_norm(x, weight, bias, running_mean, running_var, is_training(), options.momentum(),
+                              options.eps());
   }
   torch::Tensor mean, var;
   double n = 0;

@@ -2,14 +2,18 @@
 
 namespace longconv::nn {
 
+torch::Tensor channel_keep_scale(double p, int64_t batch, int64_t channels, const torch::TensorOptions& options) {
+  if (p == 1.0) return torch::zeros({batch, channels, 1}, options);
+  return torch::empty({batch, channels, 1}, options).bernoulli_(1.0 - p).div_(1.0 - p);
+}
+
 Dropout1dImpl::Dropout1dImpl(double p) : p_(p) {
   TORCH_CHECK(p >= 0.0 && p <= 1.0, "Dropout1d probability must be in [0, 1], got ", p);
 }
 
 torch::Tensor Dropout1dImpl::channel_scale(int64_t batch, int64_t channels, const torch::TensorOptions& options) {
   if (!is_training() || p_ == 0.0) return {};
-  if (p_ == 1.0) return torch::zeros({batch, channels, 1}, options);
-  return torch::empty({batch, channels, 1}, options).bernoulli_(1.0 - p_).div_(1.0 - p_);
+  return channel_keep_scale(p_, batch, channels, options);
 }
 
 torch::Tensor Dropout1dImpl::forward(const torch::Tensor& x) {

@@ -5,6 +5,10 @@
 
 namespace longconv::nn {
 
+// A channel dropout's keep / (1 - p) for each of `batch` x `channels` channels, [batch, channels, 1], drawn as
+// torch's feature dropout draws its noise (zeros at p = 1).
+torch::Tensor channel_keep_scale(double p, int64_t batch, int64_t channels, const torch::TensorOptions& options);
+
 class Dropout1dImpl : public torch::nn::Cloneable<Dropout1dImpl> {
  public:
   explicit Dropout1dImpl(double p = 0.5);

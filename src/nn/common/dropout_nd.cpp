@@ -1,5 +1,7 @@
 #include "nn/common/dropout_nd.h"
 
+#include "nn/common/dropout1d.h"
+
 namespace longconv::nn {
 
 const EnumNames<DropoutType> kDropoutTypeNames = {{"Dropout", DropoutType::Dropout},
@@ -15,6 +17,14 @@ DropoutNdImpl::DropoutNdImpl(double p_, bool channelwise_) : p(p_), channelwise(
 torch::Tensor DropoutNdImpl::forward(const torch::Tensor& x) {
   if (!is_training() || p == 0.0) return x;
   return channelwise ? torch::feature_dropout(x, p, true) : torch::dropout(x, p, true);
+}
+
+torch::Tensor DropoutNdImpl::channel_scale(const torch::Tensor& x) {
+  TORCH_CHECK(has_channel_scale(), "DropoutNd::channel_scale: an elementwise dropout (p = ", p,
+              ") has no channel scale");
+  if (!is_training() || p == 0.0) return {};
+  TORCH_CHECK(x.dim() >= 2, "DropoutNd::channel_scale expects x of shape [B, C, *], got ", x.sizes());
+  return channel_keep_scale(p, x.size(0), x.size(1), x.options());
 }
 
 DropoutNd make_dropout(DropoutType type, double p) { return DropoutNd(p, type != DropoutType::Dropout); }

@@ -18,6 +18,12 @@ class DropoutNdImpl : public torch::nn::Module {
   // OptionError unless p is in [0, 1].
   DropoutNdImpl(double p, bool channelwise);
   torch::Tensor forward(const torch::Tensor& x);
+  // For a channelwise dropout, this call's keep / (1 - p) per sample and channel of x [B, C, *], [B, C, 1], for a
+  // kernel that applies it in its own pass (nn::gelu); undefined where the dropout is the identity (eval mode,
+  // p = 0). forward(x) draws the same.
+  torch::Tensor channel_scale(const torch::Tensor& x);
+  // Whether channel_scale can stand for forward: channelwise, or the identity.
+  bool has_channel_scale() const { return channelwise || p == 0.0 || !is_training(); }
 
   double p;
   bool channelwise;

@@ -39,10 +39,20 @@ inline float erf_of(float a) {
 
 inline double erf_of(double x) { return std::erf(x); }
 
-// y = s gelu(x) over [begin, end), with one channel scale s.
 template <typename T>
-void gelu_forward_range(const T* __restrict x, T* __restrict y, T s, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) y[i] = s * (T(0.5) * x[i] * (T(1) + erf_of(x[i] * T(kInvSqrt2))));
+inline T gelu_of(T x) {
+  return T(0.5) * x * (T(1) + erf_of(x * T(kInvSqrt2)));
+}
+
+// y = s gelu(x) [+ r] over [begin, end), with one channel scale s.
+template <typename T>
+void gelu_forward_range(const T* __restrict x, const T* __restrict r, T* __restrict y, T s, int64_t begin,
+                        int64_t end) {
+  if (r) {
+    for (int64_t i = begin; i < end; ++i) y[i] = s * gelu_of(x[i]) + r[i];
+  } else {
+    for (int64_t i = begin; i < end; ++i) y[i] = s * gelu_of(x[i]);
+  }
 }
 
 template <typename T>
@@ -58,18 +68,22 @@ void gelu_backward_range(const T* __restrict g, const T* __restrict x, T* __rest
 class GeluFunction : public torch::autograd::Function<GeluFunction> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in,
-                               const c10::optional<torch::Tensor>& scale_in) {
+                               const c10::optional<torch::Tensor>& scale_in,
+                               const c10::optional<torch::Tensor>& residual_in) {
     const auto x = x_in.contiguous();
     const auto scale = scale_in ? scale_in->contiguous() : torch::Tensor();
+    const auto residual = residual_in ? residual_in->contiguous() : torch::Tensor();
     auto y = torch::empty_like(x);
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gelu", [&] {
       const scalar_t* xp = x.data_ptr<scalar_t>();
+      const scalar_t* rp = residual.defined() ? residual.data_ptr<scalar_t>() : nullptr;
       scalar_t* yp = y.data_ptr<scalar_t>();
       const auto s = channel_scale_of<scalar_t>(scale, y);
       parallel_runs(x.numel(), s.row,
-                    [&](int64_t begin, int64_t n) { gelu_forward_range(xp, yp, s.at(begin), begin, begin + n); });
+                    [&](int64_t begin, int64_t n) { gelu_forward_range(xp, rp, yp, s.at(begin), begin, begin + n); });
     });
     ctx->save_for_backward({x, scale});
+    ctx->saved_data["has_residual"] = residual.defined();
     return y;
   }
 
@@ -87,18 +101,26 @@ class GeluFunction : public torch::autograd::Function<GeluFunction> {
       parallel_runs(x.numel(), s.row,
                     [&](int64_t begin, int64_t n) { gelu_backward_range(gp, xp, dxp, s.at(begin), begin, begin + n); });
     });
-    return {dx, torch::Tensor()};
+    return {dx, torch::Tensor(), ctx->saved_data["has_residual"].toBool() ? grads[0] : torch::Tensor()};
   }
 };
 
 }  // namespace
 
-torch::Tensor gelu(const torch::Tensor& x, const torch::Tensor& channel_scale) {
+torch::Tensor gelu(const torch::Tensor& x, const torch::Tensor& channel_scale, const torch::Tensor& residual) {
   RECORD_FUNCTION("longconv::gelu", std::vector<c10::IValue>());  // named in op profiles
   const bool scaled = check_channel_scale(channel_scale, x.sizes(), "gelu");
-  if (!has_cpu_kernel(x) || (scaled && !same_kernel_operand(channel_scale, x)))
-    return scaled ? torch::gelu(x) * channel_scale : torch::gelu(x);
-  return GeluFunction::apply(x, scaled ? c10::optional<torch::Tensor>(channel_scale) : c10::nullopt);
+  TORCH_CHECK(!residual.defined() || residual.sizes() == x.sizes(), "gelu: a residual for x of shape ", x.sizes(),
+              " must have its shape, got ", residual.sizes());
+  if (!has_cpu_kernel(x) || (scaled && !same_kernel_operand(channel_scale, x)) ||
+      (residual.defined() && !same_kernel_operand(residual, x))) {
+    const torch::Tensor y = scaled ? torch::gelu(x) * channel_scale : torch::gelu(x);
+    return residual.defined() ? y + residual : y;
+  }
+  const auto optional = [](const torch::Tensor& t) {
+    return t.defined() ? c10::optional<torch::Tensor>(t) : c10::nullopt;
+  };
+  return GeluFunction::apply(x, optional(channel_scale), optional(residual));
 }
 
 }  // namespace longconv::nn

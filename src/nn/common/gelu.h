@@ -8,9 +8,9 @@
 
 namespace longconv::nn {
 
-// With channel_scale ([B, C, 1] for x [B, C, *]: a channel dropout's keep / (1 - p)), gelu(x) * channel_scale in
-// the same pass.
-torch::Tensor gelu(const torch::Tensor& x, const torch::Tensor& channel_scale = {});
+// With channel_scale ([B, C, 1] for x [B, C, *]: a channel dropout's keep / (1 - p)), gelu(x) * channel_scale, and
+// with residual (x's shape), that + residual (the CCNN block's skip connection), in the same pass.
+torch::Tensor gelu(const torch::Tensor& x, const torch::Tensor& channel_scale = {}, const torch::Tensor& residual = {});
 
 // The torch.nn.GELU module (no parameters) over nn::gelu.
 class GeluImpl : public torch::nn::Module {
