@@ -97,3 +97,16 @@ TEST(MultiresConv, RejectsBadShapes) {
   EXPECT_THROW(longconv::nn::multires_conv(torch::randn({2, 4, 9}), h, h, torch::randn({4, 6}), plan), c10::Error);
   EXPECT_THROW(longconv::nn::make_mix_plan(TreeSelect::Uniform, 3, 2, 1), c10::Error);
 }
+
+// Filters on another device than x (here LibTorch's data-less meta device) go to the ATen path, which says so,
+// instead of the CPU kernel reading their data.
+TEST(MultiresConv, FiltersOnAnotherDeviceAreAnError) {
+  const MixPlan plan = longconv::nn::make_mix_plan(TreeSelect::Fading, 3, 2, 0);
+  const auto x = torch::randn({2, 4, 9});
+  const auto h = torch::randn({4, 1, 2});
+  const auto w = torch::randn({4, 5});
+  const auto meta = torch::empty({4, 1, 2}, torch::TensorOptions().device(torch::kMeta));
+  EXPECT_THROW(longconv::nn::multires_conv(x, meta, h, w, plan), c10::Error);
+  EXPECT_THROW(longconv::nn::multires_conv(x, h, meta, w, plan), c10::Error);
+  EXPECT_THROW(longconv::nn::multires_conv(x, h, h, torch::empty({4, 5}, torch::kMeta), plan), c10::Error);
+}

@@ -39,11 +39,7 @@ void affine_channel(const T* x, T* y, const ChannelRows& s, int64_t c, T a, T sh
 template <typename T>
 void channel_moments(const T* x, const ChannelRows& s, int64_t c, double& mean, double& var) {
   double sum = 0;
-  for (int64_t b = 0; b < s.batch; ++b) {
-    const T* xr = x + s.row(b, c);
-#pragma omp simd reduction(+ : sum)
-    for (int64_t j = 0; j < s.positions; ++j) sum += static_cast<double>(xr[j]);
-  }
+  for (int64_t b = 0; b < s.batch; ++b) sum += sum_in_double(x + s.row(b, c), s.positions);
   mean = sum / static_cast<double>(s.count());
   double squares = 0;
   for (int64_t b = 0; b < s.batch; ++b) {

@@ -1,6 +1,6 @@
 // Where longconv's hand-written CPU kernels (nn/gelu, nn/glu, nn/depthwise_conv, nn/pointwise_linear's per-example
 // GEMMs, ...) apply: float32 or float64 tensors on the CPU. Elsewhere the layers fall back to LibTorch's own ops.
-// Also the helpers the elementwise kernels share: splitting work into runs, and a per-channel scale.
+// Also the helpers the kernels share: splitting work into runs, a per-channel scale, and the row reductions.
 #pragma once
 
 #include <ATen/Parallel.h>
@@ -30,6 +30,24 @@ void parallel_runs(int64_t n, int64_t run, const F& f) {
       i += length;
     }
   });
+}
+
+// sum_t a[t] b[t], vectorised (the compiler may reorder the sum).
+template <typename T>
+T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+  T acc = 0;
+#pragma omp simd reduction(+ : acc)
+  for (int64_t t = 0; t < n; ++t) acc += a[t] * b[t];
+  return acc;
+}
+
+// sum_t x[t] in float64, so long float32 rows (statistics, bias gradients) lose no precision.
+template <typename T>
+double sum_in_double(const T* x, int64_t n) {
+  double acc = 0;
+#pragma omp simd reduction(+ : acc)
+  for (int64_t t = 0; t < n; ++t) acc += static_cast<double>(x[t]);
+  return acc;
 }
 
 // A per-channel scale of y [B, C, *] (a channel dropout's keep / (1 - p), shape [B, C, 1]), as its values and the

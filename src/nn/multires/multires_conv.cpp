@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
 
+#include "nn/common/cpu_kernel.h"
 #include "nn/multires/multires_conv_fading.h"
 
 namespace longconv::nn {
@@ -203,10 +204,7 @@ void backward_rows(const torch::Tensor& x, const torch::Tensor& h0, const torch:
       T* dh1r = dh1p + row * k;
       build_tree(xr, h0p + c * k, h1p + c * k, plan, tree);
 
-      T acc = 0;
-#pragma omp simd reduction(+ : acc)
-      for (int64_t t = 0; t < n; ++t) acc += gyr[t] * xr[t];
-      dwr[plan.residual_col] += acc;
+      dwr[plan.residual_col] += dot(gyr, xr, n);
       std::fill(g_lo.begin(), g_lo.end(), T(0));
       mix_backward(tree.lo_level(plan.depth), wc, plan.lo, n, gyr, g_lo.data(), dwr);
       for (int64_t l = plan.depth - 1; l >= 0; --l) {
@@ -286,9 +284,9 @@ torch::Tensor multires_conv(const torch::Tensor& x, const torch::Tensor& h0, con
                             const torch::Tensor& w, const MixPlan& plan) {
   RECORD_FUNCTION("longconv::multires_conv", std::vector<c10::IValue>());  // named in op profiles
   check_inputs(x, h0, h1, w, plan);
-  const bool fused = x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble) &&
-                     h0.scalar_type() == x.scalar_type() && h1.scalar_type() == x.scalar_type() &&
-                     w.scalar_type() == x.scalar_type();
+  // The filters too must be CPU tensors of x's dtype: the kernel reads their data directly.
+  const bool fused =
+      has_cpu_kernel(x) && same_kernel_operand(h0, x) && same_kernel_operand(h1, x) && same_kernel_operand(w, x);
   if (!fused) return multires_conv_aten(x, h0, h1, w, plan);
   return MultiresConvFunction::apply(x, h0, h1, w, plan);
 }

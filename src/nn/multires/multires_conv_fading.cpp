@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "nn/common/cpu_kernel.h"
+
 namespace longconv::nn {
 namespace {
 
@@ -105,14 +107,6 @@ T level_backward(const T* __restrict in, const T* h0, const T* h1, int64_t kerne
     dwh += h1[j] * a1;
   }
   return dwh;
-}
-
-template <typename T>
-T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
-  T acc = 0;
-#pragma omp simd reduction(+ : acc)
-  for (int64_t t = 0; t < n; ++t) acc += a[t] * b[t];
-  return acc;
 }
 
 // tree.row(l) holds level l's input (row 0: x, row depth: the final res_lo); grads: rows 0 (gy), 1 and 2 (g_lo).
