@@ -74,4 +74,29 @@ TEST(PointwiseLinear, RejectsWrongChannels) {
   }
 }
 
+// Both CPU paths: two examples on one thread (per-example GEMMs) and on two (one batched product).
+TEST(PointwiseLinear, ParametersOnAnotherDeviceOrDtypeAreAnError) {
+  const int previous = at::get_num_threads();
+  for (const int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    longconv::nn::PointwiseLinear layer(3, 4, 1);
+    layer->bias = torch::empty({4}, torch::TensorOptions().device(torch::kMeta));
+    try {
+      layer(torch::randn({2, 3, 7}));
+      ADD_FAILURE() << "expected an error for a meta bias, threads " << threads;
+    } catch (const c10::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("bias is Float on meta"), std::string::npos) << e.what();
+    }
+    longconv::nn::PointwiseLinear float_layer(3, 4, 1);
+    try {
+      float_layer(torch::randn({2, 3, 7}, torch::kDouble));
+      ADD_FAILURE() << "expected an error for a float layer on double input, threads " << threads;
+    } catch (const c10::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("weight is Float on cpu but the input is Double on cpu"), std::string::npos)
+          << e.what();
+    }
+  }
+  at::set_num_threads(previous);
+}
+
 }  // namespace

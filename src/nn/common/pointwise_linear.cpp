@@ -99,6 +99,14 @@ class BatchedPointwise : public torch::autograd::Function<BatchedPointwise> {
   }
 };
 
+// The CPU kernels read the parameters' memory directly, so a parameter on another device or in another dtype must stop
+// here rather than be read as host memory of x's type.
+void check_operand(const char* name, const torch::Tensor& t, const torch::Tensor& x) {
+  TORCH_CHECK(t.device() == x.device() && t.scalar_type() == x.scalar_type(), "PointwiseLinear ", name, " is ",
+              t.scalar_type(), " on ", t.device(), " but the input is ", x.scalar_type(), " on ", x.device(),
+              ": move the layer to the input's device and dtype");
+}
+
 }  // namespace
 
 PointwiseLinearImpl::PointwiseLinearImpl(int64_t in_channels, int64_t out_channels, int64_t data_dim, bool with_bias) {
@@ -122,6 +130,8 @@ torch::Tensor PointwiseLinearImpl::forward(const torch::Tensor& x) {
   RECORD_FUNCTION("longconv::pointwise_linear", std::vector<c10::IValue>());  // named in op profiles
   TORCH_CHECK(x.dim() == weight.dim() && x.size(1) == weight.size(1), "PointwiseLinear expects [B, ", weight.size(1),
               ", ...] with ", weight.dim() - 2, " spatial dims, got ", x.sizes());
+  check_operand("weight", weight, x);
+  if (bias.defined()) check_operand("bias", bias, x);
   const auto flat = x.flatten(2);  // [B, in, S]
   auto shape = x.sizes().vec();
   shape[1] = weight.size(0);
