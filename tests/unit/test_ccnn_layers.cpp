@@ -2,6 +2,8 @@
 // errors naming the key, and the resolution-change option.
 #include <gtest/gtest.h>
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -20,7 +22,8 @@ namespace {
 using longconv::nn::FftLength;
 using longconv::nn::KernelConvOptions;
 
-// Direct and FFT (exact lengths) agree in output and gradients for causal 1D and centred 1D/2D/3D, separable or not.
+// Direct and FFT (exact lengths) agree in output and gradients for causal 1D and centred 1D/2D/3D, separable or not,
+// on one thread (the batch in one transform) and on three (separable: examples, or channels, spread over threads).
 TEST(KernelConv, FftEqualsDirect) {
   torch::manual_seed(0);
   struct Case {
@@ -34,7 +37,9 @@ TEST(KernelConv, FftEqualsDirect) {
                                    {{2, 3, 12, 10}, {1, 3, 5, 7}, true, false},
                                    {{2, 3, 12, 10}, {4, 3, 33, 33}, false, false},
                                    {{1, 2, 6, 7, 5}, {1, 2, 3, 5, 3}, true, false},
-                                   {{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, false, false}};
+                                   {{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, false, false},
+                                   {{4, 5, 30}, {1, 5, 31}, true, true},
+                                   {{1, 5, 9, 8}, {1, 5, 9, 7}, true, false}};
   for (const auto& c : cases) {
     const auto x = torch::randn(c.x, torch::kFloat64).requires_grad_(true);
     const auto k = torch::randn(c.k, torch::kFloat64).requires_grad_(true);
@@ -55,7 +60,13 @@ TEST(KernelConv, FftEqualsDirect) {
       return m;
     };
     const auto direct = run(KernelConvOptions(o).fft(false));
+    const int threads = at::get_num_threads();
+    at::set_num_threads(1);
+    const auto fast_one_thread = run(KernelConvOptions(o).fft(true).fft_length(FftLength::Fast));
+    at::set_num_threads(3);
     const auto fast = run(KernelConvOptions(o).fft(true).fft_length(FftLength::Fast));
+    at::set_num_threads(threads);
+    EXPECT_LT(max_diff(direct, fast_one_thread), 1e-10) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
     const auto ref = run(KernelConvOptions(o).fft(true).fft_length(FftLength::Reference));
     EXPECT_EQ(direct[0].size(1), c.separable ? c.x[1] : c.k[0]);
     EXPECT_LT(max_diff(direct, fast), 1e-10) << c10::IntArrayRef(c.x) << " " << c10::IntArrayRef(c.k);
