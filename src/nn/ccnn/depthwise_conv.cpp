@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "nn/common/cpu_kernel.h"
+
 namespace longconv::nn {
 namespace {
 
@@ -58,27 +60,6 @@ struct Geometry {
     const int64_t n = size.back();
     for_each_row([&](int64_t row, int64_t t) { std::copy_n(plane_data + row * n, n, flat + base + t); });
   }
-};
-
-// A SIMD vector of T (GCC/Clang vector extension): 64 bytes, one AVX-512 register, where the build targets AVX-512
-// (the loops are bound by loads, and a 64-byte load costs what a 32-byte one does); else 32 bytes, one AVX2
-// register or two SSE ones. Written out because the compilers vectorise the tap loop with gathers instead of the
-// block loop when left to choose.
-#ifdef __AVX512F__
-constexpr int64_t kSimdBytes = 64;
-#else
-constexpr int64_t kSimdBytes = 32;
-#endif
-template <typename T>
-struct Simd {
-  typedef T type __attribute__((vector_size(kSimdBytes)));
-  static constexpr int64_t lanes = kSimdBytes / sizeof(T);
-  static type load(const T* p) {
-    type v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-  }
-  static void store(T* p, const type& v) { std::memcpy(p, &v, sizeof(v)); }
 };
 
 // Correlation over a zero-padded plane as rows along the last dim. Output row o (a multi-index over the outer dims

@@ -84,6 +84,52 @@ void forward_row(const T* x, const T* h0, const T* h1, const T* w, const MixPlan
 template <typename T, int K>
 T level_backward(const T* __restrict in, const T* h0, const T* h1, int64_t kernel_size, int64_t d, T wh, int64_t n,
                  const T* __restrict g_lo, const T* __restrict gy, T* __restrict g_in, T* dh0, T* dh1) {
+  if constexpr (K > 0) {
+    // One pass for g_in and all 2K tap sums, which share its loads of g_lo and gy; their 2K vector accumulators keep
+    // the FMA units busy, where one pass per tap with two sums waited on the adds' latency.
+    using V = typename Simd<T>::type;
+    constexpr int64_t kLanes = Simd<T>::lanes;
+    int64_t s[K];
+    T c0[K], c1[K], a0[K] = {}, a1[K] = {};
+    V v0[K], v1[K];
+    for (int j = 0; j < K; ++j) {
+      s[j] = (K - 1 - j) * d;
+      c0[j] = h0[j];
+      c1[j] = h1[j] * wh;
+      v0[j] = V{};
+      v1[j] = V{};
+    }
+    int64_t u = 0;
+    for (; u + kLanes <= n; u += kLanes) {  // g_in must stay zero past n: the tail is scalar
+      const V v = Simd<T>::load(in + u);
+      V acc = {};
+      for (int j = 0; j < K; ++j) {
+        const V lo = Simd<T>::load(g_lo + u + s[j]), hi = Simd<T>::load(gy + u + s[j]);
+        acc += c0[j] * lo + c1[j] * hi;
+        v0[j] += lo * v;
+        v1[j] += hi * v;
+      }
+      Simd<T>::store(g_in + u, acc);
+    }
+    for (; u < n; ++u) {
+      T acc = 0;
+      for (int j = 0; j < K; ++j) {
+        const T lo = g_lo[u + s[j]], hi = gy[u + s[j]];
+        acc += c0[j] * lo + c1[j] * hi;
+        a0[j] += lo * in[u];
+        a1[j] += hi * in[u];
+      }
+      g_in[u] = acc;
+    }
+    T dwh = 0;
+    for (int j = 0; j < K; ++j) {
+      const T sum0 = a0[j] + lane_sum<T>(v0[j]), sum1 = a1[j] + lane_sum<T>(v1[j]);
+      dh0[j] += sum0;
+      dh1[j] += wh * sum1;
+      dwh += h1[j] * sum1;
+    }
+    return dwh;
+  }
   const int64_t k = K ? K : kernel_size;
   for (int64_t u = 0; u < n; ++u) {
     T acc = 0;
