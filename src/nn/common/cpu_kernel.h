@@ -42,15 +42,6 @@ T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
   return acc;
 }
 
-// sum_t x[t] in float64, so long float32 rows (statistics, bias gradients) lose no precision.
-template <typename T>
-double sum_in_double(const T* x, int64_t n) {
-  double acc = 0;
-#pragma omp simd reduction(+ : acc)
-  for (int64_t t = 0; t < n; ++t) acc += static_cast<double>(x[t]);
-  return acc;
-}
-
 // A SIMD vector of T (GCC/Clang vector extension): 64 bytes, one AVX-512 register, where the build targets AVX-512
 // (the loops are bound by loads, and a 64-byte load costs what a 32-byte one does); else 32 bytes, one AVX2
 // register or two SSE ones. For loops the compilers vectorise badly when left to choose: nn::depthwise_conv's taps
@@ -78,6 +69,26 @@ template <typename T>
 T lane_sum(const typename Simd<T>::type& v) {
   T sum = 0;
   for (int64_t i = 0; i < Simd<T>::lanes; ++i) sum += v[i];
+  return sum;
+}
+
+// sum_t x[t] in float64, so long float32 rows (statistics, bias gradients) lose no precision. Four vector
+// accumulators: a single chain of adds (what omp simd makes of it) waits on each add's latency.
+template <typename T>
+double sum_in_double(const T* x, int64_t n) {
+  using D = Simd<double>::type;
+  constexpr int64_t kLanes = Simd<double>::lanes, kWays = 4;
+  typedef T Part __attribute__((vector_size(kLanes * sizeof(T))));  // kLanes values of T
+  D acc[kWays] = {};
+  int64_t t = 0;
+  for (; t + kWays * kLanes <= n; t += kWays * kLanes)
+    for (int64_t r = 0; r < kWays; ++r) {
+      Part v;
+      std::memcpy(&v, x + t + r * kLanes, sizeof(v));
+      acc[r] += __builtin_convertvector(v, D);
+    }
+  double sum = lane_sum<double>((acc[0] + acc[1]) + (acc[2] + acc[3]));
+  for (; t < n; ++t) sum += static_cast<double>(x[t]);
   return sum;
 }
 
