@@ -129,30 +129,31 @@ T level_backward(const T* __restrict in, const T* h0, const T* h1, int64_t kerne
       dwh += h1[j] * sum1;
     }
     return dwh;
-  }
-  const int64_t k = K ? K : kernel_size;
-  for (int64_t u = 0; u < n; ++u) {
-    T acc = 0;
+  } else {  // any other kernel size
+    const int64_t k = kernel_size;
+    for (int64_t u = 0; u < n; ++u) {
+      T acc = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        const int64_t s = (k - 1 - j) * d;
+        acc += h0[j] * g_lo[u + s] + (h1[j] * wh) * gy[u + s];
+      }
+      g_in[u] = acc;
+    }
+    T dwh = 0;
     for (int64_t j = 0; j < k; ++j) {
       const int64_t s = (k - 1 - j) * d;
-      acc += h0[j] * g_lo[u + s] + (h1[j] * wh) * gy[u + s];
-    }
-    g_in[u] = acc;
-  }
-  T dwh = 0;
-  for (int64_t j = 0; j < k; ++j) {
-    const int64_t s = (k - 1 - j) * d;
-    T a0 = 0, a1 = 0;
+      T a0 = 0, a1 = 0;
 #pragma omp simd reduction(+ : a0, a1)
-    for (int64_t u = 0; u < n; ++u) {
-      a0 += g_lo[u + s] * in[u];
-      a1 += gy[u + s] * in[u];
+      for (int64_t u = 0; u < n; ++u) {
+        a0 += g_lo[u + s] * in[u];
+        a1 += gy[u + s] * in[u];
+      }
+      dh0[j] += a0;
+      dh1[j] += wh * a1;
+      dwh += h1[j] * a1;
     }
-    dh0[j] += a0;
-    dh1[j] += wh * a1;
-    dwh += h1[j] * a1;
+    return dwh;
   }
-  return dwh;
 }
 
 // tree.row(l) holds level l's input (row 0: x, row depth: the final res_lo); grads: rows 0 (gy), 1 and 2 (g_lo).
