@@ -74,10 +74,11 @@ TEST(PointwiseLinear, RejectsWrongChannels) {
   }
 }
 
-// Both CPU paths: two examples on one thread (per-example GEMMs) and on two (one batched product).
+// Both CPU paths: two examples on one thread (per-example GEMMs) and on three (fewer examples than threads: one
+// batched product).
 TEST(PointwiseLinear, ParametersOnAnotherDeviceOrDtypeAreAnError) {
   const int previous = at::get_num_threads();
-  for (const int threads : {1, 2}) {
+  for (const int threads : {1, 3}) {
     at::set_num_threads(threads);
     longconv::nn::PointwiseLinear layer(3, 4, 1);
     layer->bias = torch::empty({4}, torch::TensorOptions().device(torch::kMeta));

@@ -91,13 +91,11 @@ T level_backward(const T* __restrict in, const T* h0, const T* h1, int64_t kerne
     constexpr int64_t kLanes = Simd<T>::lanes;
     int64_t s[K];
     T c0[K], c1[K], a0[K] = {}, a1[K] = {};
-    V v0[K], v1[K];
+    V v0[K] = {}, v1[K] = {};
     for (int j = 0; j < K; ++j) {
       s[j] = (K - 1 - j) * d;
       c0[j] = h0[j];
       c1[j] = h1[j] * wh;
-      v0[j] = V{};
-      v1[j] = V{};
     }
     int64_t u = 0;
     for (; u + kLanes <= n; u += kLanes) {  // g_in must stay zero past n: the tail is scalar
